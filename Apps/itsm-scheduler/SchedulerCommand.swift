@@ -1,0 +1,92 @@
+import ArgumentParser
+import Domain
+import Foundation
+import ITSMConfig
+import Logging
+import Notifications
+import ServiceLifecycle
+import Storage
+
+@main
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "itsm-scheduler",
+        abstract: "The ITSM daemon: digest schedules, mail delivery and the subscription link pages.",
+        discussion: """
+        Reads ITSM_* environment variables (overridden by --config FILE), opens the database
+        (default sqlite:./var/itsm.sqlite), applies migrations, and runs until SIGTERM or SIGINT.
+        """,
+        version: "0.1.0"
+    )
+
+    @Option(name: .long, help: "A JSON config file; its values override the environment.")
+    var config: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "itsm-scheduler")
+        try Libcurl.initialise()  // Before any thread that might send mail starts.
+
+        let configuration: ITSMConfiguration
+        do {
+            configuration = try await ITSMConfiguration.load(environment: ProcessInfo.processInfo.environment, configFile: config)
+        } catch {
+            logger.critical("configuration error: \(error)")
+            throw ExitCode.failure
+        }
+
+        if configuration.secretKey == nil {
+            let (_, created) = try SecretKeyFile.loadOrCreate(in: configuration.stateDirectory)
+            if created {
+                logger.notice("no ITSM_SECRET_KEY set: created a new link-signing key", metadata: ["file": .string(SecretKeyFile.path(in: configuration.stateDirectory))])
+            }
+        }
+
+        let store: Store
+        do {
+            store = try await Bootstrap.openStore(configuration, logger: logger)
+        } catch {
+            logger.critical("cannot open the database: \(error)", metadata: ["database": .string(configuration.database.description)])
+            throw ExitCode.failure
+        }
+
+        let mail: String
+        switch configuration.mail {
+        case .smtp(let url): mail = "smtp \(url.host ?? "")"
+        case .files(let directory): mail = "files in \(directory)"
+        }
+        logger.info("itsm-scheduler started", metadata: [
+            "database": .string(configuration.database.description), "mail": .string(mail),
+            "public_url": .string(configuration.publicURL.absoluteString), "libcurl": .string(Libcurl.versionInfo.version),
+        ])
+
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: DatabaseService(store: store), successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        logger.info("itsm-scheduler stopped")
+    }
+}
+
+/// Keeps the database open while the daemon runs and closes it last, on graceful shutdown.
+struct DatabaseService: ServiceLifecycle.Service {
+    let store: Store
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.database.close()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import ITSMConfig
+import Logging
+import Storage
+
+@main
+struct ITSMCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "itsm",
+        abstract: "Administer the ITSM service: its database, configuration and records.",
+        discussion: """
+        Configuration comes from ITSM_* environment variables (ITSM_DATABASE_URL, ITSM_SMTP_URL,
+        ITSM_PUBLIC_URL, ITSM_HTTP_BIND, ITSM_SECRET_KEY), overridden by --config FILE (JSON).
+        The database is migrated to this binary's schema before any command runs.
+
+        Exit codes: 0 success, 1 failure, 64 usage error.
+        """,
+        version: "0.1.0",
+        subcommands: [DatabaseCommand.self, ConfigCommand.self]
+    )
+}
+
+/// Options every command that touches the system takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "A JSON config file; its values override the environment.")
+    var config: String?
+
+    @Option(name: .long, help: "Database URL (sqlite:PATH or postgres://...); overrides ITSM_DATABASE_URL and --config.")
+    var database: String?
+
+    @Flag(name: .long, help: "Log at debug level to standard error.")
+    var verbose = false
+
+    func loadConfiguration() async throws -> ITSMConfiguration {
+        var environment = ProcessInfo.processInfo.environment
+        if let database { environment["ITSM_DATABASE_URL"] = database }
+        var configuration = try await ITSMConfiguration.load(environment: environment, configFile: config)
+        if let database {
+            do {
+                configuration.database = try DatabaseLocation(parsing: database)
+            } catch {
+                throw ValidationError("--database: \(error)")
+            }
+        }
+        return configuration
+    }
+
+    func logger() -> Logger {
+        var logger = Logger(label: "itsm")
+        logger.logLevel = verbose ? .debug : .warning
+        return logger
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// A service request's states.
+public enum RequestState: String, RecordState {
+    case new
+    case approved
+    case inFulfilment = "in-fulfilment"
+    case fulfilled
+    case closed
+    case cancelled
+
+    public static let recordKind = RecordKind.request
+
+    public var successors: Set<RequestState> {
+        switch self {
+        case .new: [.approved, .inFulfilment, .cancelled]
+        case .approved: [.inFulfilment, .cancelled]
+        case .inFulfilment: [.fulfilled, .cancelled]
+        case .fulfilled: [.closed, .inFulfilment]
+        case .closed, .cancelled: []
+        }
+    }
+}
+
+/// A user's request for something the catalog offers (access, equipment, information).
+public struct ServiceRequest: Hashable, Sendable, Identifiable {
+    public var id: Int64?
+    public var version: Int
+    public var title: String
+    public var requester: String
+    public var serviceID: Int64?
+    public var priority: Priority
+    public var state: RequestState
+    public var events: [RecordEvent<RequestState>]
+
+    public init(title: String, requester: String, serviceID: Int64? = nil, priority: Priority = .p4, at: Instant, by actor: String) throws(DomainError) {
+        self.id = nil
+        self.version = 0
+        self.title = try Validate.text(title, field: "title", maxLength: 300)
+        self.requester = try Validate.text(requester, field: "requester", maxLength: 200)
+        self.serviceID = serviceID
+        self.priority = priority
+        self.state = .new
+        self.events = [RecordEvent(at: at, actor: try Validate.actor(actor), action: .created, to: .new)]
+    }
+
+    /// Rebuilds a stored request; no validation, no events added.
+    public init(
+        stored id: Int64, version: Int, title: String, requester: String, serviceID: Int64?, priority: Priority,
+        state: RequestState, events: [RecordEvent<RequestState>]
+    ) {
+        self.id = id
+        self.version = version
+        self.title = title
+        self.requester = requester
+        self.serviceID = serviceID
+        self.priority = priority
+        self.state = state
+        self.events = events
+    }
+
+    public mutating func move(to next: RequestState, at: Instant, by actor: String, note: String? = nil) throws(DomainError) {
+        let actor = try Validate.actor(actor)
+        let from = state
+        state = try state.move(to: next)
+        events.append(RecordEvent(at: at, actor: actor, action: .transitioned, from: from, to: next, detail: note))
+    }
+
+    public var openedAt: Instant { events.first?.at ?? Instant(microsecondsSinceEpoch: 0) }
+    public var fulfilledAt: Instant? { state == .fulfilled || state == .closed ? events.lastEntry(into: .fulfilled) : nil }
+}

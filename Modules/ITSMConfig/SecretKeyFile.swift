@@ -1,0 +1,29 @@
+import Foundation
+
+/// The link-signing key kept in the state folder when none is configured.
+public enum SecretKeyFile {
+    public static func path(in stateDirectory: String) -> String {
+        (stateDirectory as NSString).appendingPathComponent("secret.key")
+    }
+
+    /// Reads the key file, or creates it (owner-only permissions) with 32 random bytes as hex.
+    /// Returns the key and whether it was created now.
+    public static func loadOrCreate(in stateDirectory: String) throws -> (key: String, created: Bool) {
+        let path = path(in: stateDirectory)
+        let manager = FileManager.default
+        if let data = manager.contents(atPath: path) {
+            let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard key.utf8.count >= 32 else {
+                throw ConfigurationError.unreadableFile(path: path, reason: "the key file holds fewer than 32 characters; delete it to have a new one made (links already sent will stop working)")
+            }
+            return (key, false)
+        }
+        try manager.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        var generator = SystemRandomNumberGenerator()  // getrandom(2) on Linux: cryptographically secure.
+        let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+        guard manager.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ConfigurationError.unreadableFile(path: path, reason: "could not be created (check the folder's permissions)")
+        }
+        return (key, true)
+    }
+}

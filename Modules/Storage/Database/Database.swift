@@ -1,0 +1,171 @@
+import AsyncKit
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// An open database on either engine. Everything above Storage reaches SQL only through here.
+public final class Database: Sendable {
+    public let engine: Engine
+    public let location: DatabaseLocation
+    private let pool: any SessionPool
+
+    private init(location: DatabaseLocation, pool: any SessionPool) {
+        self.engine = location.engine
+        self.location = location
+        self.pool = pool
+    }
+
+    /// Opens (for SQLite: creates) the database. Migrations are applied separately by `Migrator`.
+    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> Database {
+        switch location {
+        case .sqlite(let path):
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let source = TunedSQLiteSource(inner: SQLiteConnectionSource(
+                configuration: .init(storage: .file(path: url.path), enableForeignKeys: true),
+                threadPool: .singleton
+            ))
+            // One connection: SQLite serialises writers anyway, and one connection makes every
+            // session (and so every transaction) exclusive within this process.
+            let pool = EventLoopConnectionPool(
+                source: source, maxConnections: 1, requestTimeout: .seconds(60), logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any()
+            )
+            let database = Database(location: location, pool: SQLitePool(pool: pool, logger: logger))
+            // Fail now, with the file's error, rather than at the first query.
+            _ = try await database.withSession { try await $0.raw("SELECT 1").all() }
+            return database
+        case .postgres(let url):
+            var configuration = try SQLPostgresConfiguration(url: url)
+            configuration.searchPath = nil
+            let pool = EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: configuration),
+                maxConnectionsPerEventLoop: 4, requestTimeout: .seconds(30), pruneInterval: .seconds(60),
+                logger: logger, on: MultiThreadedEventLoopGroup.singleton
+            )
+            let database = Database(location: location, pool: PostgresPool(pool: pool, logger: logger))
+            do {
+                _ = try await database.withSession { try await $0.raw("SELECT 1").all() }
+            } catch {
+                try? await database.close()
+                throw error
+            }
+            return database
+        }
+    }
+
+    /// Runs `body` on one connection held for its whole duration.
+    public func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await pool.withSession(body)
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        return try await withSession { db in
+            try await db.raw(SQLQueryString(begin)).run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    /// Closes every connection. The value must not be used afterwards.
+    public func close() async throws {
+        try await pool.shutdown()
+    }
+}
+
+/// A source of exclusive connections, one implementation per engine.
+private protocol SessionPool: Sendable {
+    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    func shutdown() async throws
+}
+
+// @unchecked: EventLoopConnectionPool is not marked Sendable, but request/release hop onto the
+// pool's own event loop when called from elsewhere (AsyncKit's EventLoopConnectionPool.requestConnection
+// and releaseConnection), and close() likewise; `logger` is a value type.
+private struct SQLitePool: SessionPool, @unchecked Sendable {
+    let pool: EventLoopConnectionPool<TunedSQLiteSource>
+    let logger: Logger
+
+    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection(logger: logger).get()
+        do {
+            let result = try await body(connection.sql(queryLogLevel: .trace))
+            pool.releaseConnection(connection, logger: logger)
+            return result
+        } catch {
+            pool.releaseConnection(connection, logger: logger)
+            throw error
+        }
+    }
+
+    func shutdown() async throws {
+        try await pool.close().get()
+    }
+}
+
+// @unchecked: EventLoopGroupConnectionPool guards its own state with a lock and forwards to
+// per-loop pools that hop onto their event loop (AsyncKit); postgres-kit itself shares it across threads.
+private struct PostgresPool: SessionPool, @unchecked Sendable {
+    let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+    let logger: Logger
+
+    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection(logger: logger).get()
+        do {
+            let result = try await body(connection.sql(queryLogLevel: .trace))
+            pool.releaseConnection(connection, logger: logger)
+            return result
+        } catch {
+            pool.releaseConnection(connection, logger: logger)
+            throw error
+        }
+    }
+
+    func shutdown() async throws {
+        try await pool.shutdownAsync()
+    }
+}
+
+/// SQLite connections with the pragmas this application relies on.
+private struct TunedSQLiteSource: ConnectionPoolSource {
+    let inner: SQLiteConnectionSource
+
+    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
+        inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
+            // WAL lets the CLI read while the daemon writes; busy_timeout waits for the other
+            // process's write lock instead of failing at once.
+            connection.query("PRAGMA journal_mode = WAL")
+                .flatMap { _ in connection.query("PRAGMA busy_timeout = 10000") }
+                .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
+                .map { _ in connection }
+        }
+    }
+}
+
+extension Error {
+    /// Whether this is a unique-constraint violation on either engine.
+    var isUniqueViolation: Bool {
+        if let error = self as? SQLiteError { return error.reason == .constraintUniqueFailed || error.reason == .constraint && error.message.contains("UNIQUE") }
+        if let error = self as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
+        return false
+    }
+
+    /// Whether this is a foreign-key violation on either engine.
+    var isForeignKeyViolation: Bool {
+        if let error = self as? SQLiteError { return error.reason == .constraintForeignKeyFailed || error.reason == .constraint && error.message.contains("FOREIGN KEY") }
+        if let error = self as? PSQLError { return error.serverInfo?[.sqlState] == "23503" }
+        return false
+    }
+}

@@ -1,0 +1,189 @@
+import SQLKit
+
+/// Every migration this binary knows. Append only: a released migration never changes.
+public enum Schema {
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "itil records and audit trail", apply: v1),
+    ]
+
+    /// Instants are BIGINT microseconds since the epoch (UTC), exact on both engines.
+    static func v1(_ db: any SQLDatabase) async throws {
+        try await db.create(table: "calendars")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("name", type: .text, .notNull, .unique)
+            .column("time_zone", type: .text, .notNull)
+            .column("weekly_hours", type: .text, .notNull)  // JSON: {"mon":["09:00-17:00"],...}
+            .column("holidays", type: .text, .notNull)  // JSON: [{"date":"2026-12-25","name":"..."}]
+            .run()
+
+        try await db.create(table: "slas")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("name", type: .text, .notNull, .unique)
+            .column("calendar_id", type: .bigint, .notNull, .references("calendars", "id"))
+            .column("warning_threshold", type: .real, .notNull)
+            .run()
+
+        try await db.create(table: "sla_targets")
+            .column("sla_id", type: .bigint, .notNull, .references("slas", "id", onDelete: .cascade))
+            .column("priority", type: .int, .notNull)
+            .column("response_s", type: .bigint, .notNull)
+            .column("resolution_s", type: .bigint, .notNull)
+            .primaryKey("sla_id", "priority")
+            .run()
+
+        try await db.create(table: "services")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("version", type: .bigint, .notNull)
+            .column("name", type: .text, .notNull, .unique)
+            .column("description", type: .text)
+            .column("owner", type: .text)
+            .column("criticality", type: .text, .notNull)
+            .column("status", type: .text, .notNull)
+            .column("sla_id", type: .bigint, .references("slas", "id"))
+            .column("created_at_us", type: .bigint, .notNull)
+            .column("status_since_us", type: .bigint, .notNull)
+            .run()
+
+        try await db.create(table: "problems")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("version", type: .bigint, .notNull)
+            .column("title", type: .text, .notNull)
+            .column("description", type: .text)
+            .column("service_id", type: .bigint, .references("services", "id"))
+            .column("state", type: .text, .notNull)
+            .column("root_cause", type: .text)
+            .column("workaround", type: .text)
+            .column("is_known_error", type: .custom(SQLRaw("BOOLEAN")), .notNull)
+            .column("opened_at_us", type: .bigint, .notNull)
+            .column("known_error_at_us", type: .bigint)
+            .column("resolved_at_us", type: .bigint)
+            .run()
+
+        try await db.create(table: "incidents")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("version", type: .bigint, .notNull)
+            .column("title", type: .text, .notNull)
+            .column("description", type: .text)
+            .column("category", type: .text)
+            .column("impact", type: .text, .notNull)
+            .column("urgency", type: .text, .notNull)
+            .column("priority", type: .int, .notNull)
+            .column("state", type: .text, .notNull)
+            .column("service_id", type: .bigint, .references("services", "id"))
+            .column("problem_id", type: .bigint, .references("problems", "id"))
+            .column("is_major", type: .custom(SQLRaw("BOOLEAN")), .notNull)
+            .column("assignee", type: .text)
+            .column("opened_at_us", type: .bigint, .notNull)
+            .column("first_response_at_us", type: .bigint)
+            .column("resolved_at_us", type: .bigint)
+            .column("closed_at_us", type: .bigint)
+            .run()
+
+        try await db.create(table: "changes")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("version", type: .bigint, .notNull)
+            .column("title", type: .text, .notNull)
+            .column("description", type: .text)
+            .column("type", type: .text, .notNull)
+            .column("risk", type: .text, .notNull)
+            .column("service_id", type: .bigint, .references("services", "id"))
+            .column("window_start_us", type: .bigint)
+            .column("window_end_us", type: .bigint)
+            .column("approvers", type: .text, .notNull)  // JSON array of names
+            .column("outcome", type: .text)
+            .column("state", type: .text, .notNull)
+            .column("requested_at_us", type: .bigint, .notNull)
+            .column("implemented_at_us", type: .bigint)
+            .run()
+
+        try await db.create(table: "change_votes")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("change_id", type: .bigint, .notNull, .references("changes", "id", onDelete: .cascade))
+            .column("approver", type: .text, .notNull)
+            .column("approve", type: .custom(SQLRaw("BOOLEAN")), .notNull)
+            .column("at_us", type: .bigint, .notNull)
+            .column("comment", type: .text)
+            .run()
+
+        try await db.create(table: "change_incidents")
+            .column("change_id", type: .bigint, .notNull, .references("changes", "id", onDelete: .cascade))
+            .column("incident_id", type: .bigint, .notNull, .references("incidents", "id", onDelete: .cascade))
+            .primaryKey("change_id", "incident_id")
+            .run()
+
+        try await db.create(table: "requests")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("version", type: .bigint, .notNull)
+            .column("title", type: .text, .notNull)
+            .column("requester", type: .text, .notNull)
+            .column("service_id", type: .bigint, .references("services", "id"))
+            .column("priority", type: .int, .notNull)
+            .column("state", type: .text, .notNull)
+            .column("opened_at_us", type: .bigint, .notNull)
+            .column("fulfilled_at_us", type: .bigint)
+            .run()
+
+        try await db.create(table: "improvements")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("version", type: .bigint, .notNull)
+            .column("title", type: .text, .notNull)
+            .column("owner", type: .text)
+            .column("service_id", type: .bigint, .references("services", "id"))
+            .column("metric", type: .text, .notNull)
+            .column("baseline", type: .real, .notNull)
+            .column("target", type: .real, .notNull)
+            .column("current_value", type: .real, .notNull)
+            .column("due_date", type: .text)
+            .column("state", type: .text, .notNull)
+            .column("created_at_us", type: .bigint, .notNull)
+            .run()
+
+        try await db.create(table: "freeze_windows")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("name", type: .text, .notNull)
+            .column("start_us", type: .bigint, .notNull)
+            .column("end_us", type: .bigint, .notNull)
+            .column("service_ids", type: .text, .notNull)  // JSON array; empty = all services
+            .run()
+
+        // The audit trail of every record kind: one row per event, never updated.
+        try await db.create(table: "record_events")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("record_kind", type: .text, .notNull)
+            .column("record_id", type: .bigint, .notNull)
+            .column("at_us", type: .bigint, .notNull)
+            .column("actor", type: .text, .notNull)
+            .column("action", type: .text, .notNull)
+            .column("from_state", type: .text)
+            .column("to_state", type: .text)
+            .column("detail", type: .text)
+            .run()
+
+        // Indexes for the queries the digests run: by record, by period, by state, by service.
+        let indexes: [(String, String, [String])] = [
+            ("record_events_by_record", "record_events", ["record_kind", "record_id", "id"]),
+            ("record_events_by_time", "record_events", ["record_kind", "at_us"]),
+            ("incidents_by_opened", "incidents", ["opened_at_us"]),
+            ("incidents_by_resolved", "incidents", ["resolved_at_us"]),
+            ("incidents_by_state", "incidents", ["state", "priority"]),
+            ("incidents_by_service", "incidents", ["service_id", "opened_at_us"]),
+            ("incidents_by_problem", "incidents", ["problem_id"]),
+            ("problems_by_opened", "problems", ["opened_at_us"]),
+            ("problems_by_state", "problems", ["state"]),
+            ("changes_by_window", "changes", ["window_start_us"]),
+            ("changes_by_state", "changes", ["state"]),
+            ("changes_by_implemented", "changes", ["implemented_at_us"]),
+            ("changes_by_service", "changes", ["service_id"]),
+            ("requests_by_opened", "requests", ["opened_at_us"]),
+            ("requests_by_state", "requests", ["state"]),
+            ("services_by_status", "services", ["status"]),
+            ("change_votes_by_change", "change_votes", ["change_id", "id"]),
+            ("freeze_windows_by_start", "freeze_windows", ["start_us"]),
+        ]
+        for (name, table, columns) in indexes {
+            var index = db.create(index: name).on(table)
+            for column in columns { index = index.column(column) }
+            try await index.run()
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Domain
+import SQLKit
+
+/// Reads and appends audit-trail rows in `record_events`; rows are never updated.
+enum EventStore {
+    static func append<S: RecordState>(_ events: [RecordEvent<S>], recordID: Int64, on db: any SQLDatabase) async throws {
+        let new = events.filter { $0.id == nil }
+        guard !new.isEmpty else { return }
+        var insert = db.insert(into: "record_events")
+            .columns("record_kind", "record_id", "at_us", "actor", "action", "from_state", "to_state", "detail")
+        for event in new {
+            insert = insert.values(
+                SQLBind(S.recordKind.rawValue), SQLBind(recordID), SQLBind(event.at.microsecondsSinceEpoch),
+                SQLBind(event.actor), SQLBind(event.action.rawValue), SQLBind(event.from?.rawValue),
+                SQLBind(event.to?.rawValue), SQLBind(event.detail)
+            )
+        }
+        try await insert.run()
+    }
+
+    /// The events of several records of one kind, oldest first, keyed by record id.
+    static func load<S: RecordState>(_ type: S.Type, recordIDs: [Int64], on db: any SQLDatabase) async throws -> [Int64: [RecordEvent<S>]] {
+        guard !recordIDs.isEmpty else { return [:] }
+        var result: [Int64: [RecordEvent<S>]] = [:]
+        // Chunked to stay under both engines' bind-parameter limits.
+        for chunk in stride(from: 0, to: recordIDs.count, by: 500).map({ Array(recordIDs[$0..<min($0 + 500, recordIDs.count)]) }) {
+            let rows = try await db.select().column("*").from("record_events")
+                .where("record_kind", .equal, SQLBind(S.recordKind.rawValue))
+                .where("record_id", .in, SQLBind.group(chunk))
+                .orderBy("id")
+                .all()
+            for row in rows {
+                let event = RecordEvent<S>(
+                    id: try row.int64("id"),
+                    at: try row.instant("at_us"),
+                    actor: try row.string("actor"),
+                    action: try row.value("action", table: "record_events"),
+                    from: try row.optionalValue("from_state", table: "record_events"),
+                    to: try row.optionalValue("to_state", table: "record_events"),
+                    detail: try row.optionalString("detail")
+                )
+                result[try row.int64("record_id"), default: []].append(event)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,156 @@
+import Domain
+import SQLKit
+
+/// A domain record kept in one table plus the shared audit trail.
+protocol StoredRecord: Sendable {
+    associatedtype State: RecordState
+    static var table: String { get }
+    /// The column holding the instant the record was opened, for period queries.
+    static var openedColumn: String { get }
+    /// The column holding the state (`status` for services).
+    static var stateColumn: String { get }
+    var id: Int64? { get set }
+    var version: Int { get set }
+    var events: [RecordEvent<State>] { get }
+    /// The columns to write, except `id` and `version`.
+    func columns() throws -> [Column]
+    /// Rebuilds the record from its row and its events.
+    static func decode(row: any SQLRow, events: [RecordEvent<State>]) throws -> Self
+    /// Other records this one points at, checked before writing so the error names the field.
+    var references: [(field: String, table: String, id: Int64?)] { get }
+    /// Writes rows in side tables after the main row (votes, links); default none.
+    func writeExtras(id: Int64, on db: any SQLDatabase) async throws
+    /// Loads side-table values into records just read; default none.
+    static func loadExtras(_ records: inout [Self], on db: any SQLDatabase) async throws
+}
+
+extension StoredRecord {
+    static var stateColumn: String { "state" }
+    var references: [(field: String, table: String, id: Int64?)] { [] }
+    func writeExtras(id: Int64, on db: any SQLDatabase) async throws {}
+    static func loadExtras(_ records: inout [Self], on db: any SQLDatabase) async throws {}
+}
+
+/// Filters shared by every record listing; nil means "any".
+public struct RecordFilter<State: RecordState>: Sendable {
+    public var states: Set<State>?
+    public var serviceID: Int64?
+    public var openedIn: Range<Instant>?
+    public var limit: Int?
+
+    public init(states: Set<State>? = nil, serviceID: Int64? = nil, openedIn: Range<Instant>? = nil, limit: Int? = nil) {
+        self.states = states
+        self.serviceID = serviceID
+        self.openedIn = openedIn
+        self.limit = limit
+    }
+}
+
+/// Create, save (optimistically locked), get and list for any stored record.
+struct RecordStore<Record: StoredRecord>: Sendable {
+    let database: Database
+
+    func create(_ record: Record) async throws -> Record {
+        let id = try await database.transaction { db in try await Self.insert(record, on: db) }
+        return try await get(id)
+    }
+
+    static func insert(_ record: Record, on db: any SQLDatabase) async throws -> Int64 {
+        let columns = try record.columns()
+        try await checkReferences(of: record, on: db)
+        do {
+            let row = try await db.insert(into: Record.table)
+                .columns(["version"] + columns.map(\.name))
+                .values([SQLBind(Int64(1))] + columns.map { SQLBind($0.value) })
+                .returning("id")
+                .first()
+            guard let id = try row?.int64("id") else { throw StorageError.notFound(record: Record.State.recordKind.rawValue, id: 0) }
+            try await EventStore.append(record.events, recordID: id, on: db)
+            try await record.writeExtras(id: id, on: db)
+            return id
+        } catch {
+            throw Self.translate(error, record: record)
+        }
+    }
+
+    /// Writes the record's current fields and its new events, if nobody saved it since it was read.
+    func save(_ record: Record) async throws -> Record {
+        guard let id = record.id else { return try await create(record) }
+        let kind = Record.State.recordKind.rawValue
+        try await database.transaction { db in
+            let columns = try record.columns()
+            try await Self.checkReferences(of: record, on: db)
+            var update = db.update(Record.table).set("version", to: SQLBind(Int64(record.version + 1)))
+            for column in columns { update = update.set(SQLIdentifier(column.name), to: SQLBind(column.value)) }
+            do {
+                let rows = try await update
+                    .where("id", .equal, SQLBind(id))
+                    .where("version", .equal, SQLBind(Int64(record.version)))
+                    .returning("id")
+                    .all()
+                if rows.isEmpty {
+                    let exists = try await db.select().column("id").from(Record.table).where("id", .equal, SQLBind(id)).first() != nil
+                    throw exists ? StorageError.concurrentUpdate(record: kind, id: id) : StorageError.notFound(record: kind, id: id)
+                }
+                try await EventStore.append(record.events, recordID: id, on: db)
+                try await record.writeExtras(id: id, on: db)
+            } catch {
+                throw Self.translate(error, record: record)
+            }
+        }
+        return try await get(id)
+    }
+
+    func get(_ id: Int64) async throws -> Record {
+        guard let record = try await list(where: { $0.where("id", .equal, SQLBind(id)) }).first else {
+            throw StorageError.notFound(record: Record.State.recordKind.rawValue, id: id)
+        }
+        return record
+    }
+
+    func list(_ filter: RecordFilter<Record.State>) async throws -> [Record] {
+        try await list(where: { query in
+            var query = query
+            if let states = filter.states {
+                query = query.where(SQLIdentifier(Record.stateColumn), .in, SQLBind.group(states.map(\.rawValue).sorted()))
+            }
+            if let serviceID = filter.serviceID { query = query.where("service_id", .equal, SQLBind(serviceID)) }
+            if let period = filter.openedIn {
+                query = query
+                    .where(SQLIdentifier(Record.openedColumn), .greaterThanOrEqual, SQLBind(period.lowerBound.microsecondsSinceEpoch))
+                    .where(SQLIdentifier(Record.openedColumn), .lessThan, SQLBind(period.upperBound.microsecondsSinceEpoch))
+            }
+            return query
+        }, limit: filter.limit)
+    }
+
+    /// Rows matching `filter`, ordered by id, each with its events and side-table values.
+    func list(where filter: @escaping @Sendable (SQLSelectBuilder) -> SQLSelectBuilder, limit: Int? = nil) async throws -> [Record] {
+        try await database.withSession { db in
+            var query = filter(db.select().column("*").from(Record.table)).orderBy("id")
+            if let limit { query = query.limit(limit) }
+            let rows = try await query.all()
+            let ids = try rows.map { try $0.int64("id") }
+            let events = try await EventStore.load(Record.State.self, recordIDs: ids, on: db)
+            var records = try rows.map { row in try Record.decode(row: row, events: events[try row.int64("id")] ?? []) }
+            try await Record.loadExtras(&records, on: db)
+            return records
+        }
+    }
+
+    static func checkReferences(of record: Record, on db: any SQLDatabase) async throws {
+        for reference in record.references {
+            guard let id = reference.id else { continue }
+            let found = try await db.select().column("id").from(reference.table).where("id", .equal, SQLBind(id)).first()
+            if found == nil { throw StorageError.missingReference(field: reference.field, id: id) }
+        }
+    }
+
+    private static func translate(_ error: any Error, record: Record) -> any Error {
+        if error.isUniqueViolation {
+            let name = (try? record.columns().first { $0.name == "name" }?.value).map { "\($0)" } ?? "?"
+            return StorageError.duplicate(record: Record.State.recordKind.rawValue, field: "name", value: name)
+        }
+        return error
+    }
+}

@@ -1,0 +1,102 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One place that lists every module, where it lives and what it depends on.
+// Data walks one way: Domain <- Storage <- Reporting/Notifications <- Apps.
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "itsm",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "itsm", targets: ["itsm"]),
+        .executable(name: "itsm-scheduler", targets: ["itsm-scheduler"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+    ],
+    targets: [
+        // MARK: Libraries
+        .target(name: "Domain", path: "Modules/Domain", swiftSettings: strict),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "Domain",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Modules/Storage",
+            swiftSettings: strict
+        ),
+        .target(name: "Reporting", dependencies: ["Domain", "Storage"], path: "Modules/Reporting", swiftSettings: strict),
+        .target(
+            name: "Notifications",
+            dependencies: ["Domain", "Storage", "CCurlShim"],
+            path: "Modules/Notifications",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ITSMConfig",
+            dependencies: [
+                "Domain", "Storage",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Modules/ITSMConfig",
+            swiftSettings: strict
+        ),
+        // MARK: C: libcurl and a non-variadic setopt shim (Swift cannot call variadic C).
+        .systemLibrary(
+            name: "CCurl",
+            path: "Modules/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Modules/CCurlShim"),
+
+        // MARK: Apps
+        .executableTarget(
+            name: "itsm",
+            dependencies: [
+                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Apps/itsm",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "itsm-scheduler",
+            dependencies: [
+                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Apps/itsm-scheduler",
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests (Swift Testing), one target per module plus the apps end to end.
+        .testTarget(name: "DomainTests", dependencies: ["Domain"], path: "Tests/DomainTests"),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Domain"], path: "Tests/StorageTests"),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Domain"], path: "Tests/ReportingTests"),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications"], path: "Tests/NotificationsTests"),
+        .testTarget(name: "ITSMConfigTests", dependencies: ["ITSMConfig", "Storage"], path: "Tests/ITSMConfigTests"),
+        // End-to-end: runs the built `itsm` and `itsm-scheduler` binaries as child processes.
+        .testTarget(name: "AppsTests", path: "Tests/AppsTests"),
+    ]
+)
