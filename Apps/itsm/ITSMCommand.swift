@@ -10,9 +10,9 @@ struct ITSMCommand: AsyncParsableCommand {
         commandName: "itsm",
         abstract: "Administer the ITSM service: its database, configuration and records.",
         discussion: """
-        Configuration comes from ITSM_* environment variables (ITSM_DATABASE_URL, ITSM_SMTP_URL,
-        ITSM_PUBLIC_URL, ITSM_HTTP_BIND, ITSM_SECRET_KEY), overridden by --config FILE (JSON).
-        The database is migrated to this binary's schema before any command runs.
+        Configuration comes from the ITSM_* environment variables (ITSM_DATABASE_URL, \
+        ITSM_SMTP_URL, ITSM_PUBLIC_URL, ITSM_HTTP_BIND, ITSM_SECRET_KEY), overridden by \
+        --config FILE (JSON). --database overrides both.
 
         Exit codes: 0 success, 1 failure, 64 usage error.
         """,

@@ -101,7 +101,15 @@ struct ChangeTransitionTests {
         let fromName = try #require(Self.name[from])
         let toName = try #require(Self.name[operation.target])
         var change = storedChange(in: from)
-        if isLegal {
+        if from == .scheduled, operation == .schedule {
+            // Scheduling a scheduled change moves it to the new window: an update, not a state change.
+            try operation.apply(to: &change, at: hour(1))
+            #expect(change.state == .scheduled)
+            #expect(change.window != nil)
+            let update = try #require(change.events.last)
+            #expect(update.action == .updated)
+            #expect(update.from == nil && update.to == nil)
+        } else if isLegal {
             try operation.apply(to: &change, at: hour(1))
             #expect(change.state == operation.target)
             let move = try #require(change.events.last)

@@ -70,12 +70,17 @@ struct DatabaseCommand: AsyncParsableCommand {
                 throw error
             }
             if json {
-                let object: [String: Any] = [
-                    "database": configuration.database.description, "engine": configuration.database.engine.rawValue,
-                    "current": status.current, "latest": status.latest, "pending": status.pending,
-                ]
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                struct Report: Encodable {
+                    var database: String, engine: String, current: Int, latest: Int, pending: [Int]
+                }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                let report = Report(
+                    database: configuration.database.description, engine: configuration.database.engine.rawValue,
+                    current: status.current, latest: status.latest, pending: status.pending
+                )
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                if status.isNewerThanBinary { throw ExitCode.failure }
             } else {
                 print("database  \(configuration.database)")
                 print("engine    \(configuration.database.engine.rawValue)")

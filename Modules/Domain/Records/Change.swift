@@ -74,7 +74,7 @@ public struct CABApproval: Hashable, Sendable, Codable {
         public var at: Instant
         public var comment: String?
 
-        public init(approver: String, approve: Bool, at: Instant, comment: String?) {
+        public init(approver: String, approve: Bool, at: Instant, comment: String? = nil) {
             self.approver = approver
             self.approve = approve
             self.at = at

@@ -1,0 +1,36 @@
+import Foundation
+
+/// The wall clock of one IANA time zone: local dates of instants, and instants of local times.
+///
+/// Wall times the clock skips or repeats resolve as `BusinessCalendar.instant(on:minuteOfDay:)`
+/// documents: a skipped time to the end of the gap, a repeated one to its first occurrence.
+public struct LocalClock: Hashable, Sendable {
+    public let timeZoneIdentifier: String
+    private let timeZone: TimeZone
+
+    public init(timeZoneIdentifier: String) throws(DomainError) {
+        guard let zone = TimeZone(identifier: timeZoneIdentifier) else {
+            throw .invalidField(field: "timeZone", value: timeZoneIdentifier, expected: "an IANA time zone such as Europe/Berlin")
+        }
+        self.timeZoneIdentifier = timeZoneIdentifier
+        self.timeZone = zone
+    }
+
+    /// The local date at `instant`.
+    public func localDate(of instant: Instant) -> CivilDate {
+        let wall = timeZone.wallSeconds(atUTC: instant.secondsSinceEpoch)
+        let days = wall >= 0 ? wall / 86_400 : (wall - 86_399) / 86_400
+        return CivilDate(daysSinceEpoch: Int(days))
+    }
+
+    /// The instant the local clock shows `minuteOfDay` on `date` (1440 is the next midnight).
+    public func instant(on date: CivilDate, minuteOfDay: Int = 0) -> Instant {
+        let wall = Int64(date.daysSinceEpoch) * 86_400 + Int64(minuteOfDay) * 60
+        return Instant(secondsSinceEpoch: timeZone.utcSeconds(forWall: wall))
+    }
+
+    /// The local day `date` as instants, from its midnight to the next (23 or 25 h across DST).
+    public func day(_ date: CivilDate) -> Range<Instant> {
+        instant(on: date)..<instant(on: date.adding(days: 1))
+    }
+}
