@@ -4,7 +4,37 @@ import SQLKit
 public enum Schema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "itil records and audit trail", apply: v1),
+        Migration(version: 2, name: "mail outbox", apply: v2),
     ]
+
+    /// The transactional outbox: every email waits here until a delivery worker sends it.
+    static func v2(_ db: any SQLDatabase) async throws {
+        try await db.create(table: "outbox_messages")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("idempotency_key", type: .text, .notNull, .unique)
+            .column("kind", type: .text, .notNull)
+            .column("priority", type: .int, .notNull)  // lower is sooner: confirmations before digests
+            .column("sender", type: .text, .notNull)
+            .column("recipients", type: .text, .notNull)  // JSON array of addresses
+            .column("message_id", type: .text, .notNull)
+            .column("data", type: .blob, .notNull)
+            .column("status", type: .text, .notNull)  // queued, sending, sent, failed
+            .column("attempts", type: .int, .notNull)
+            .column("created_at_us", type: .bigint, .notNull)
+            .column("next_attempt_at_us", type: .bigint, .notNull)
+            .column("claimed_by", type: .text)
+            .column("claimed_until_us", type: .bigint)
+            .column("last_error", type: .text)
+            .column("smtp_code", type: .int)
+            .column("sent_at_us", type: .bigint)
+            .column("failed_at_us", type: .bigint)
+            .column("server_reply", type: .text)
+            .run()
+        try await db.create(index: "outbox_due").on("outbox_messages")
+            .column("status").column("priority").column("next_attempt_at_us").run()
+        try await db.create(index: "outbox_leases").on("outbox_messages")
+            .column("status").column("claimed_until_us").run()
+    }
 
     /// Instants are BIGINT microseconds since the epoch (UTC), exact on both engines.
     static func v1(_ db: any SQLDatabase) async throws {

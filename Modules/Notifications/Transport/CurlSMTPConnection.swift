@@ -1,0 +1,158 @@
+import CCurlShim
+import Domain
+import Foundation
+
+/// One libcurl easy handle that keeps its SMTP connection open across messages.
+///
+/// Used by exactly one thread (a `SMTPTransport` worker); not `Sendable` on purpose.
+final class CurlSMTPConnection {
+    private let handle: UnsafeMutableRawPointer
+    private let settings: SMTPSettings
+    /// libcurl writes its error text here; it must outlive every transfer on the handle.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var transfers = 0
+
+    init(settings: SMTPSettings) throws(LibcurlError) {
+        guard let handle = curl_easy_init() else { throw LibcurlError(code: -1, message: "curl_easy_init failed") }
+        self.handle = handle
+        self.settings = settings
+        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// Sends one envelope; on a connection the server closed while idle, retries once on a new one.
+    func send(_ envelope: Envelope) -> DeliveryResult {
+        let reused = transfers > 0
+        let first = perform(envelope, freshConnection: false)
+        if case .failed(let failure) = first, reused, failure.isStaleConnection {
+            return perform(envelope, freshConnection: true)
+        }
+        return first
+    }
+
+    private func perform(_ envelope: Envelope, freshConnection: Bool) -> DeliveryResult {
+        transfers += 1
+        let transfer = TransferState(data: envelope.data)
+        let context = Unmanaged.passRetained(transfer)
+        defer { context.release() }
+
+        var recipients: UnsafeMutablePointer<curl_slist>?
+        for recipient in envelope.recipients {
+            recipients = curl_slist_append(recipients, "<\(recipient)>")
+        }
+        // The list is not copied by libcurl: it must stay alive until the transfer ends.
+        defer { curl_slist_free_all(recipients) }
+
+        errorBuffer[0] = 0
+        var setup = CURLE_OK
+        func set(_ option: CURLoption, _ value: Int) { if setup == CURLE_OK { setup = itsm_curl_easy_setopt_long(handle, option, value) } }
+        func set(_ option: CURLoption, _ value: String?) {
+            guard setup == CURLE_OK else { return }
+            setup = value.map { itsm_curl_easy_setopt_string(handle, option, $0) } ?? itsm_curl_easy_setopt_pointer(handle, option, nil)
+        }
+
+        set(CURLOPT_NOSIGNAL, 1)
+        set(CURLOPT_URL, settings.curlURL)
+        set(CURLOPT_MAIL_FROM, "<\(envelope.sender)>")
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients) }
+        set(CURLOPT_UPLOAD, 1)
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(envelope.data.count)) }
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, readCallback) }
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque()) }
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback) }
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque()) }
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer) }
+        set(CURLOPT_USE_SSL, settings.requireTLS ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_TRY.rawValue))
+        set(CURLOPT_CAINFO, settings.caFile)
+        set(CURLOPT_USERNAME, settings.username)
+        set(CURLOPT_PASSWORD, settings.password)
+        set(CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout.microseconds / 1000))
+        set(CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout.microseconds / 1000))
+        set(CURLOPT_MAXAGE_CONN, Int(max(1, settings.maxIdleAge.microseconds / 1_000_000)))
+        set(CURLOPT_FRESH_CONNECT, freshConnection ? 1 : 0)
+        guard setup == CURLE_OK else {
+            return .failed(DeliveryFailure(kind: .transient, text: "libcurl option rejected: \(String(cString: curl_easy_strerror(setup)))"))
+        }
+
+        let code = curl_easy_perform(handle)
+        let replies = transfer.replies
+        if code == CURLE_OK {
+            return .delivered(reply: replies.last(where: { $0.code != nil })?.line ?? "250")
+        }
+        return .failed(classify(code, replies: replies, recipients: envelope.recipients))
+    }
+
+    private func classify(_ code: CURLcode, replies: [ReplyLine], recipients: [String]) -> DeliveryFailure {
+        let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
+        // The server's last error reply decides, when there is one: 5xx permanent, 4xx transient.
+        if let reply = replies.last(where: { ($0.code ?? 0) >= 400 }), let smtp = reply.code {
+            // Mailbox-level refusals (550/551/553, or an enhanced status 5.1.x) name the recipients.
+            let mailboxRefusal = [550, 551, 553].contains(smtp) || reply.line.dropFirst(4).hasPrefix("5.1.")
+            let refused = mailboxRefusal ? recipients : []
+            return DeliveryFailure(kind: smtp >= 500 ? .permanent : .transient, smtpCode: smtp, text: reply.line, refusedRecipients: refused)
+        }
+        return DeliveryFailure(kind: .transient, text: "\(detail) (libcurl \(code.rawValue))")
+    }
+}
+
+/// One reply line from the server, with its code when it has one.
+struct ReplyLine: Sendable {
+    var line: String
+    var code: Int? {
+        let digits = line.prefix(3)
+        guard digits.count == 3, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(digits)
+    }
+}
+
+/// State a transfer's C callbacks reach through their userdata pointer.
+private final class TransferState {
+    let data: [UInt8]
+    var offset = 0
+    var replies: [ReplyLine] = []
+
+    init(data: [UInt8]) { self.data = data }
+}
+
+extension DeliveryFailure {
+    /// A failure that a new connection might not have: the server closed the idle one (421 or a reset).
+    var isStaleConnection: Bool {
+        if smtpCode == 421 { return true }
+        guard smtpCode == nil else { return false }
+        return text.contains("(libcurl 55)") || text.contains("(libcurl 56)") || text.contains("(libcurl 52)")
+    }
+}
+
+// C callbacks: no captures; the state comes through userdata.
+private let readCallback: itsm_curl_data_callback = { buffer, size, count, userdata in
+    guard let buffer, let userdata else { return 0 }
+    let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+    let room = size * count
+    let remaining = state.data.count - state.offset
+    let n = min(room, remaining)
+    guard n > 0 else { return 0 }
+    state.data.withUnsafeBufferPointer { source in
+        guard let base = source.baseAddress else { return }
+        UnsafeMutableRawPointer(buffer).copyMemory(from: base + state.offset, byteCount: n)
+    }
+    state.offset += n
+    return n
+}
+
+private let headerCallback: itsm_curl_data_callback = { buffer, size, count, userdata in
+    let length = size * count
+    guard let buffer, let userdata else { return length }
+    let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
+    let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    if !line.isEmpty {
+        state.replies.append(ReplyLine(line: line))
+        if state.replies.count > 64 { state.replies.removeFirst(state.replies.count - 64) }
+    }
+    return length
+}

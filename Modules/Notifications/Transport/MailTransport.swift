@@ -1,0 +1,63 @@
+import Foundation
+
+/// One message ready for the wire: the envelope and the RFC 5322 bytes (CRLF line ends).
+public struct Envelope: Sendable, Hashable {
+    /// The reverse path (MAIL FROM), a bare address.
+    public var sender: String
+    /// The forward paths (RCPT TO), bare addresses.
+    public var recipients: [String]
+    /// The message as produced by `MIMEEncoder`: CRLF everywhere, not dot-stuffed.
+    public var data: [UInt8]
+    /// The Message-ID without angle brackets, for logs and file names.
+    public var messageID: String
+
+    public init(sender: String, recipients: [String], data: [UInt8], messageID: String) {
+        self.sender = sender
+        self.recipients = recipients
+        self.data = data
+        self.messageID = messageID
+    }
+}
+
+/// Why a delivery attempt failed, as the outbox needs to know it.
+public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: String, Sendable, Hashable {
+        /// Worth retrying later: connection trouble, timeouts, 4xx replies, TLS/auth set-up errors.
+        case transient
+        /// Retrying cannot help: a 5xx reply for this message or recipient.
+        case permanent
+    }
+
+    public var kind: Kind
+    /// The SMTP reply code, when the server gave one.
+    public var smtpCode: Int?
+    /// The server's reply text or the transport's explanation.
+    public var text: String
+    /// Recipients the server refused (from the RCPT replies), if any.
+    public var refusedRecipients: [String]
+
+    public init(kind: Kind, smtpCode: Int? = nil, text: String, refusedRecipients: [String] = []) {
+        self.kind = kind
+        self.smtpCode = smtpCode
+        self.text = text
+        self.refusedRecipients = refusedRecipients
+    }
+
+    public var description: String {
+        "\(kind.rawValue) failure" + (smtpCode.map { " (SMTP \($0))" } ?? "") + ": " + text
+    }
+}
+
+/// What a transport reports for one message.
+public enum DeliveryResult: Sendable, Hashable {
+    /// Accepted by the next hop; the server's final reply (e.g. "250 2.0.0 Ok: queued as 4F...").
+    case delivered(reply: String)
+    case failed(DeliveryFailure)
+}
+
+/// Something that delivers envelopes: SMTP through libcurl, or `.eml` files in a folder.
+public protocol MailTransport: Sendable {
+    func send(_ envelope: Envelope) async -> DeliveryResult
+    /// Lets in-flight transfers finish, then releases connections and threads.
+    func shutdown() async
+}

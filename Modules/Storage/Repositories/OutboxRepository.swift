@@ -1,0 +1,224 @@
+import Domain
+import Foundation
+import SQLKit
+
+/// An email waiting in, or done with, the outbox.
+public struct OutboxMessage: Sendable, Hashable, Identifiable {
+    public enum Status: String, Sendable, Hashable, CaseIterable {
+        case queued, sending, sent, failed
+    }
+
+    public var id: Int64
+    public var idempotencyKey: String
+    public var kind: String
+    public var priority: Int
+    public var sender: String
+    public var recipients: [String]
+    public var messageID: String
+    public var data: [UInt8]
+    public var status: Status
+    public var attempts: Int
+    public var createdAt: Instant
+    public var nextAttemptAt: Instant
+    public var claimedBy: String?
+    public var claimedUntil: Instant?
+    public var lastError: String?
+    public var smtpCode: Int?
+    public var sentAt: Instant?
+    public var failedAt: Instant?
+    public var serverReply: String?
+}
+
+/// A message to put into the outbox.
+public struct NewOutboxMessage: Sendable, Hashable {
+    /// Unique per logical message (e.g. `digest:<list>:<period>:<subscriber>`): enqueueing the same key twice stores one message.
+    public var idempotencyKey: String
+    public var kind: String
+    /// Lower is delivered sooner (confirmations 0, digests 10).
+    public var priority: Int
+    public var sender: String
+    public var recipients: [String]
+    public var messageID: String
+    public var data: [UInt8]
+
+    public init(idempotencyKey: String, kind: String, priority: Int, sender: String, recipients: [String], messageID: String, data: [UInt8]) {
+        self.idempotencyKey = idempotencyKey
+        self.kind = kind
+        self.priority = priority
+        self.sender = sender
+        self.recipients = recipients
+        self.messageID = messageID
+        self.data = data
+    }
+}
+
+/// Counts for `itsm outbox status` and the metrics.
+public struct OutboxSummary: Sendable, Hashable {
+    public var counts: [OutboxMessage.Status: Int]
+    /// When the oldest message still waiting (queued or sending) was enqueued.
+    public var oldestWaiting: Instant?
+}
+
+/// A transaction other writes and outbox enqueues share, so a message exists only if its cause does.
+public struct StorageTransaction: Sendable {
+    let db: any SQLDatabase
+}
+
+extension Store {
+    public var outbox: OutboxRepository { OutboxRepository(database: database) }
+
+    /// Runs `body` in one transaction (committed when it returns, rolled back when it throws).
+    public func transaction<R: Sendable>(_ body: @escaping @Sendable (StorageTransaction) async throws -> R) async throws -> R {
+        try await database.transaction { db in try await body(StorageTransaction(db: db)) }
+    }
+}
+
+/// The transactional outbox: enqueue with idempotency, claim with leases, record outcomes.
+public struct OutboxRepository: Sendable {
+    let database: Database
+
+    /// Enqueues inside `transaction`; returns false when a message with the same key already exists.
+    @discardableResult
+    public func enqueue(_ message: NewOutboxMessage, at now: Instant, in transaction: StorageTransaction) async throws -> Bool {
+        try await Self.insert(message, at: now, on: transaction.db)
+    }
+
+    /// Enqueues in a transaction of its own.
+    @discardableResult
+    public func enqueue(_ message: NewOutboxMessage, at now: Instant) async throws -> Bool {
+        try await database.transaction { db in try await Self.insert(message, at: now, on: db) }
+    }
+
+    private static func insert(_ message: NewOutboxMessage, at now: Instant, on db: any SQLDatabase) async throws -> Bool {
+        let rows = try await db.insert(into: "outbox_messages")
+            .columns(
+                "idempotency_key", "kind", "priority", "sender", "recipients", "message_id", "data", "status", "attempts",
+                "created_at_us", "next_attempt_at_us"
+            )
+            .values(
+                SQLBind(message.idempotencyKey), SQLBind(message.kind), SQLBind(Int64(message.priority)), SQLBind(message.sender),
+                SQLBind(try jsonText(message.recipients)), SQLBind(message.messageID), SQLBind(Data(message.data)),
+                SQLBind(OutboxMessage.Status.queued.rawValue), SQLBind(Int64(0)), SQLBind(now.microsecondsSinceEpoch),
+                SQLBind(now.microsecondsSinceEpoch)
+            )
+            .ignoringConflicts(with: "idempotency_key")
+            .returning("id")
+            .all()
+        return !rows.isEmpty
+    }
+
+    /// Claims up to `limit` due messages for `worker` until `now + lease`: queued ones whose time has
+    /// come, and sending ones whose lease expired (a crashed worker's). Lowest priority value first.
+    /// On PostgreSQL concurrent claimers skip each other's rows; SQLite has a single writer.
+    public func claim(limit: Int, worker: String, now: Instant, lease: Duration) async throws -> [OutboxMessage] {
+        let engine = database.engine
+        let now = now.microsecondsSinceEpoch
+        let until = now + lease.microseconds
+        return try await database.transaction { db in
+            let lock: SQLQueryString = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+            let query: SQLQueryString = """
+                UPDATE outbox_messages
+                SET status = 'sending', claimed_by = \(bind: worker), claimed_until_us = \(bind: until), attempts = attempts + 1
+                WHERE id IN (
+                    SELECT id FROM outbox_messages
+                    WHERE (status = 'queued' AND next_attempt_at_us <= \(bind: now))
+                       OR (status = 'sending' AND claimed_until_us < \(bind: now))
+                    ORDER BY priority, next_attempt_at_us, id
+                    LIMIT \(literal: max(1, limit))\(lock)
+                )
+                RETURNING *
+                """
+            return try await db.raw(query).all().map(Self.decode).sorted { ($0.priority, $0.nextAttemptAt, $0.id) < ($1.priority, $1.nextAttemptAt, $1.id) }
+        }
+    }
+
+    /// Records a delivery. Whoever holds the claim now, a message that went out is sent.
+    public func markSent(_ id: Int64, reply: String, at now: Instant) async throws {
+        try await database.withSession { db in
+            try await db.update("outbox_messages")
+                .set("status", to: SQLBind(OutboxMessage.Status.sent.rawValue))
+                .set("sent_at_us", to: SQLBind(now.microsecondsSinceEpoch))
+                .set("server_reply", to: SQLBind(String(reply.prefix(1000))))
+                .set("claimed_by", to: SQLLiteral.null).set("claimed_until_us", to: SQLLiteral.null)
+                .where("id", .equal, SQLBind(id))
+                .run()
+        }
+    }
+
+    /// Puts a message back in the queue for another attempt at `nextAttempt`, unless it was sent meanwhile.
+    public func markRetry(_ id: Int64, error: String, smtpCode: Int?, nextAttempt: Instant) async throws {
+        try await database.withSession { db in
+            try await db.update("outbox_messages")
+                .set("status", to: SQLBind(OutboxMessage.Status.queued.rawValue))
+                .set("next_attempt_at_us", to: SQLBind(nextAttempt.microsecondsSinceEpoch))
+                .set("last_error", to: SQLBind(String(error.prefix(1000))))
+                .set("smtp_code", to: SQLBind(smtpCode.map(Int64.init)))
+                .set("claimed_by", to: SQLLiteral.null).set("claimed_until_us", to: SQLLiteral.null)
+                .where("id", .equal, SQLBind(id))
+                .where("status", .notEqual, SQLBind(OutboxMessage.Status.sent.rawValue))
+                .run()
+        }
+    }
+
+    /// Gives up on a message, keeping the reason, unless it was sent meanwhile.
+    public func markFailed(_ id: Int64, error: String, smtpCode: Int?, at now: Instant) async throws {
+        try await database.withSession { db in
+            try await db.update("outbox_messages")
+                .set("status", to: SQLBind(OutboxMessage.Status.failed.rawValue))
+                .set("failed_at_us", to: SQLBind(now.microsecondsSinceEpoch))
+                .set("last_error", to: SQLBind(String(error.prefix(1000))))
+                .set("smtp_code", to: SQLBind(smtpCode.map(Int64.init)))
+                .set("claimed_by", to: SQLLiteral.null).set("claimed_until_us", to: SQLLiteral.null)
+                .where("id", .equal, SQLBind(id))
+                .where("status", .notEqual, SQLBind(OutboxMessage.Status.sent.rawValue))
+                .run()
+        }
+    }
+
+    public func get(_ id: Int64) async throws -> OutboxMessage {
+        let row = try await database.withSession { db in
+            try await db.select().column("*").from("outbox_messages").where("id", .equal, SQLBind(id)).first()
+        }
+        guard let row else { throw StorageError.notFound(record: "outbox message", id: id) }
+        return try Self.decode(row)
+    }
+
+    public func list(status: OutboxMessage.Status? = nil, limit: Int = 100) async throws -> [OutboxMessage] {
+        try await database.withSession { db in
+            var query = db.select().column("*").from("outbox_messages")
+            if let status { query = query.where("status", .equal, SQLBind(status.rawValue)) }
+            return try await query.orderBy("id").limit(limit).all().map(Self.decode)
+        }
+    }
+
+    public func summary() async throws -> OutboxSummary {
+        try await database.withSession { db in
+            var counts: [OutboxMessage.Status: Int] = [:]
+            let rows = try await db.select().column("status").column(SQLFunction("count", args: SQLLiteral.all), as: "n")
+                .from("outbox_messages").groupBy("status").all()
+            for row in rows {
+                counts[try row.value("status", table: "outbox_messages")] = Int(try row.int64("n"))
+            }
+            let oldest = try await db.select().column(SQLFunction("min", args: SQLIdentifier("created_at_us")), as: "oldest")
+                .from("outbox_messages")
+                .where("status", .in, SQLBind.group([OutboxMessage.Status.queued.rawValue, OutboxMessage.Status.sending.rawValue]))
+                .first()
+            return OutboxSummary(counts: counts, oldestWaiting: try oldest?.optionalInstant("oldest"))
+        }
+    }
+
+    static func decode(_ row: any SQLRow) throws -> OutboxMessage {
+        let table = "outbox_messages"
+        return OutboxMessage(
+            id: try row.int64("id"), idempotencyKey: try row.string("idempotency_key"), kind: try row.string("kind"),
+            priority: Int(try row.int64("priority")), sender: try row.string("sender"),
+            recipients: try row.json("recipients", table: table, as: [String].self), messageID: try row.string("message_id"),
+            data: [UInt8](try row.decode(column: "data", as: Data.self)), status: try row.value("status", table: table),
+            attempts: Int(try row.int64("attempts")), createdAt: try row.instant("created_at_us"),
+            nextAttemptAt: try row.instant("next_attempt_at_us"), claimedBy: try row.optionalString("claimed_by"),
+            claimedUntil: try row.optionalInstant("claimed_until_us"), lastError: try row.optionalString("last_error"),
+            smtpCode: try row.optionalInt64("smtp_code").map(Int.init), sentAt: try row.optionalInstant("sent_at_us"),
+            failedAt: try row.optionalInstant("failed_at_us"), serverReply: try row.optionalString("server_reply")
+        )
+    }
+}
