@@ -57,19 +57,39 @@ struct SchedulerCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
 
+        let transport: any MailTransport
         let mail: String
         switch configuration.mail {
-        case .smtp(let url): mail = "smtp \(url.host ?? "")"
-        case .files(let directory): mail = "files in \(directory)"
+        case let .smtp(url, options):
+            let settings = SMTPSettings(
+                url: url, requireTLS: options.requireTLS, caFile: options.caFile, ehloName: options.ehloName,
+                connectTimeout: .seconds(options.connectTimeoutSeconds), totalTimeout: .seconds(options.totalTimeoutSeconds),
+                connections: options.connections
+            )
+            transport = try SMTPTransport(settings: settings, logger: logger)
+            mail = settings.safeDescription
+        case .files(let directory):
+            transport = FileTransport(directory: directory)
+            mail = "files in \(directory)"
         }
-        logger.info("itsm-scheduler started", metadata: [
+        let delivery = OutboxDelivery(
+            outbox: store.outbox, transport: transport, workerName: Self.workerName(), now: { Instant(Date()) }, logger: logger
+        )
+        let startedMetadata: Logger.Metadata = [
             "database": .string(configuration.database.description), "mail": .string(mail),
             "public_url": .string(configuration.publicURL.absoluteString), "libcurl": .string(Libcurl.versionInfo.version),
-        ])
+        ]
 
+        // Graceful shutdown runs in reverse order: delivery stops first, the database closes last.
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: DatabaseService(store: store), successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(
+                        service: DatabaseService(store: store) { logger.info("itsm-scheduler started", metadata: startedMetadata) },
+                        successTerminationBehavior: .gracefullyShutdownGroup
+                    ),
+                    .init(service: OutboxService(worker: OutboxWorker(delivery: delivery), transport: transport)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -79,11 +99,33 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 }
 
+extension SchedulerCommand {
+    /// Names this process's outbox claims: host and process id.
+    static func workerName() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+    }
+}
+
+/// Delivers the outbox until shutdown; in-flight transfers finish before the transport closes.
+struct OutboxService: ServiceLifecycle.Service {
+    let worker: OutboxWorker
+    let transport: any MailTransport
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await worker.run() }
+        await transport.shutdown()
+    }
+}
+
 /// Keeps the database open while the daemon runs and closes it last, on graceful shutdown.
 struct DatabaseService: ServiceLifecycle.Service {
     let store: Store
+    /// Called once the service group runs, so its signal handlers are in place (a SIGTERM after
+    /// the "started" line is always a graceful shutdown).
+    let announceStart: @Sendable () -> Void
 
     func run() async throws {
+        announceStart()
         try? await gracefulShutdown()
         try await store.database.close()
     }

@@ -8,8 +8,22 @@ import SystemPackage
 public struct ITSMConfiguration: Sendable, Hashable {
     /// Where mail goes: an SMTP server, or `.eml` files in a folder when no server is configured.
     public enum MailDelivery: Sendable, Hashable {
-        case smtp(URL)
+        case smtp(URL, SMTPOptions)
         case files(directory: String)
+    }
+
+    /// SMTP details beyond the URL.
+    public struct SMTPOptions: Sendable, Hashable {
+        /// Refuse to send unless the connection is encrypted (STARTTLS on smtp://, or smtps://).
+        public var requireTLS = false
+        /// PEM CA certificates to trust, for a private CA or a self-signed server.
+        public var caFile: String?
+        /// The name sent with EHLO.
+        public var ehloName: String?
+        /// Parallel SMTP connections.
+        public var connections = 8
+        public var connectTimeoutSeconds = 10
+        public var totalTimeoutSeconds = 60
     }
 
     public var database: DatabaseLocation
@@ -30,9 +44,22 @@ public struct ITSMConfiguration: Sendable, Hashable {
         case httpBind = "http.bind"
         case secretKey = "secret.key"
         case stateDirectory = "state.directory"
+        case smtpRequireTLS = "smtp.requireTls"
+        case smtpCAFile = "smtp.caFile"
+        case smtpEHLOName = "smtp.ehloName"
+        case smtpConnections = "smtp.connections"
+        case smtpConnectTimeout = "smtp.connectTimeout"
+        case smtpTotalTimeout = "smtp.totalTimeout"
 
         /// `ITSM_DATABASE_URL` for `database.url`.
-        public var environmentName: String { "ITSM_" + rawValue.uppercased().replacingOccurrences(of: ".", with: "_") }
+        public var environmentName: String {
+            // camelCase words become separate words: smtp.caFile -> ITSM_SMTP_CA_FILE.
+            var name = "ITSM_"
+            for character in rawValue {
+                if character == "." { name += "_" } else if character.isUppercase { name += "_" + String(character) } else { name += character.uppercased() }
+            }
+            return name
+        }
         /// How an error message names it.
         public var displayName: String { "\(environmentName) (config: \(rawValue))" }
     }
@@ -56,6 +83,11 @@ public struct ITSMConfiguration: Sendable, Hashable {
 
     static func parse(_ reader: ConfigReader) throws(ConfigurationError) -> ITSMConfiguration {
         func text(_ key: Key, secret: Bool = false) -> String? {
+            // Numbers and booleans in a JSON file read as text too.
+            if !secret, reader.string(forKey: ConfigKey(key.rawValue)) == nil {
+                if let value = reader.int(forKey: ConfigKey(key.rawValue)) { return String(value) }
+                if let value = reader.bool(forKey: ConfigKey(key.rawValue)) { return String(value) }
+            }
             guard let value = reader.string(forKey: ConfigKey(key.rawValue), isSecret: secret)?.trimmingCharacters(in: .whitespaces),
                   !value.isEmpty else { return nil }
             return value
@@ -80,7 +112,7 @@ public struct ITSMConfiguration: Sendable, Hashable {
                   let host = url.host, !host.isEmpty else {
                 throw .invalid(key: .smtpURL, reason: "expected smtp://[user:password@]host[:port] or smtps://..., got '\(redactedURL(raw))'")
             }
-            mail = .smtp(url)
+            mail = .smtp(url, try smtpOptions(reader, text: { key, secret in text(key, secret: secret) }))
         } else {
             mail = .files(directory: (state as NSString).appendingPathComponent("mail"))
         }
@@ -107,6 +139,40 @@ public struct ITSMConfiguration: Sendable, Hashable {
         return ITSMConfiguration(
             database: database, mail: mail, publicURL: publicURL, httpBind: httpBind, secretKey: secretKey, stateDirectory: state
         )
+    }
+
+    static func smtpOptions(_ reader: ConfigReader, text: (Key, Bool) -> String?) throws(ConfigurationError) -> SMTPOptions {
+        var options = SMTPOptions()
+        if let raw = text(.smtpRequireTLS, false) {
+            switch raw.lowercased() {
+            case "1", "true", "yes", "on": options.requireTLS = true
+            case "0", "false", "no", "off": options.requireTLS = false
+            default: throw .invalid(key: .smtpRequireTLS, reason: "expected true or false, got '\(raw)'")
+            }
+        }
+        if let path = text(.smtpCAFile, false) {
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw .invalid(key: .smtpCAFile, reason: "cannot read the CA file '\(path)'")
+            }
+            options.caFile = path
+        }
+        if let name = text(.smtpEHLOName, false) {
+            guard name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }) else {
+                throw .invalid(key: .smtpEHLOName, reason: "expected a host name such as mailer.example.org, got '\(name)'")
+            }
+            options.ehloName = name
+        }
+        func number(_ key: Key, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+            guard let raw = text(key, false) else { return nil }
+            guard let value = Int(raw), range.contains(value) else {
+                throw .invalid(key: key, reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+            }
+            return value
+        }
+        if let value = try number(.smtpConnections, range: 1...64) { options.connections = value }
+        if let value = try number(.smtpConnectTimeout, range: 1...600) { options.connectTimeoutSeconds = value }
+        if let value = try number(.smtpTotalTimeout, range: 1...3600) { options.totalTimeoutSeconds = value }
+        return options
     }
 
     /// A URL with its password replaced by `***`, for messages.

@@ -24,7 +24,9 @@ struct ConfigCommand: AsyncParsableCommand {
             let c = try await options.loadConfiguration()
             print("database     \(c.database)")
             switch c.mail {
-            case .smtp(let url): print("mail         SMTP \(url.scheme ?? "smtp")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")")
+            case let .smtp(url, options):
+                print("mail         SMTP \(url.scheme ?? "smtp")://\(url.host ?? "")\(url.port.map { ":\($0)" } ?? "")"
+                    + "\(options.requireTLS ? ", TLS required" : ""), \(options.connections) connections")
             case .files(let directory): print("mail         files in \(directory) (no ITSM_SMTP_URL)")
             }
             print("public url   \(c.publicURL.absoluteString)")

@@ -1,0 +1,37 @@
+import Domain
+import Logging
+
+/// Runs delivery rounds until cancelled: back to back while there is work, pausing when idle.
+public struct OutboxWorker: Sendable {
+    public let delivery: OutboxDelivery
+    /// How long to pause when a round found nothing due.
+    public let idlePause: Duration
+    /// Waits; production passes `Task.sleep`, tests a clock they control.
+    public let pause: @Sendable (Duration) async throws -> Void
+
+    public init(delivery: OutboxDelivery, idlePause: Duration = .seconds(1), pause: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
+        self.delivery = delivery
+        self.idlePause = idlePause
+        self.pause = pause
+    }
+
+    /// Delivers until the task is cancelled. A database error pauses and tries again, never ends the loop.
+    public func run() async {
+        var consecutiveErrors = 0
+        while !Task.isCancelled {
+            do {
+                let round = try await delivery.deliverDueMessages()
+                consecutiveErrors = 0
+                if round.claimed == 0 { try await pause(idlePause) }
+            } catch is CancellationError {
+                return
+            } catch {
+                consecutiveErrors += 1
+                delivery.logger.error("outbox delivery round failed", metadata: ["error": .string("\(error)"), "consecutive": .stringConvertible(consecutiveErrors)])
+                // Back off up to a minute while the database is unreachable.
+                let wait = Duration.seconds(Int64(min(60, 1 << min(consecutiveErrors, 6))))
+                do { try await pause(wait) } catch { return }
+            }
+        }
+    }
+}
