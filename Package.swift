@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Domain", "Storage"], path: "Modules/Reporting", swiftSettings: strict),
         .target(
             name: "Notifications",
-            dependencies: ["Domain", "Storage", "CCurlShim"],
+            dependencies: ["Domain", "Storage", "CCurlShim", .product(name: "Logging", package: "swift-log")],
             path: "Modules/Notifications",
             swiftSettings: strict
         ),
@@ -100,7 +100,13 @@ let package = Package(
 
         // MARK: Tests (Swift Testing), one target per module plus the apps end to end.
         .testTarget(name: "DomainTests", dependencies: ["Domain"], path: "Tests/DomainTests"),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Domain"], path: "Tests/StorageTests"),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "Storage", "Domain", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/StorageTests"
+        ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Domain"], path: "Tests/ReportingTests"),
         .testTarget(
             name: "NotificationsTests", dependencies: ["Notifications", "Storage", "Domain"], path: "Tests/NotificationsTests",

@@ -33,16 +33,16 @@ struct GlobalOptions: ParsableArguments {
     var verbose = false
 
     func loadConfiguration() async throws -> ITSMConfiguration {
-        var environment = ProcessInfo.processInfo.environment
-        if let database { environment["ITSM_DATABASE_URL"] = database }
-        var configuration = try await ITSMConfiguration.load(environment: environment, configFile: config)
+        var override: DatabaseLocation?
         if let database {
             do {
-                configuration.database = try DatabaseLocation(parsing: database)
+                override = try DatabaseLocation(parsing: database)
             } catch {
                 throw ValidationError("--database: \(error)")
             }
         }
+        var configuration = try await ITSMConfiguration.load(environment: ProcessInfo.processInfo.environment, configFile: config)
+        if let override { configuration.database = override }
         return configuration
     }
 

@@ -60,6 +60,14 @@ public struct ITSMConfiguration: Sendable, Hashable {
             }
             return name
         }
+        /// Whether a JSON number or boolean is an acceptable value (the rest are text: URLs, paths, keys).
+        var acceptsNumber: Bool {
+            switch self {
+            case .smtpRequireTLS, .smtpConnections, .smtpConnectTimeout, .smtpTotalTimeout: true
+            default: false
+            }
+        }
+
         /// How an error message names it.
         public var displayName: String { "\(environmentName) (config: \(rawValue))" }
     }
@@ -71,6 +79,7 @@ public struct ITSMConfiguration: Sendable, Hashable {
             guard FileManager.default.fileExists(atPath: configFile) else {
                 throw .unreadableFile(path: configFile, reason: "no such file")
             }
+            try checkValueTypes(inFile: configFile)
             do {
                 providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(configFile)))
             } catch {
@@ -173,6 +182,30 @@ public struct ITSMConfiguration: Sendable, Hashable {
         if let value = try number(.smtpConnectTimeout, range: 1...600) { options.connectTimeoutSeconds = value }
         if let value = try number(.smtpTotalTimeout, range: 1...3600) { options.totalTimeoutSeconds = value }
         return options
+    }
+
+    /// Refuses a known key whose value in the file is not a string, number or boolean: the reader
+    /// would otherwise skip it silently and fall back to the environment or the default.
+    static func checkValueTypes(inFile path: String) throws(ConfigurationError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .unreadableFile(path: path, reason: "cannot be read")
+        }
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw .unreadableFile(path: path, reason: "not valid JSON (\(error.localizedDescription))")
+        }
+        guard let object = root as? [String: Any] else { throw .unreadableFile(path: path, reason: "expected a JSON object of settings") }
+        for key in Key.allCases {
+            var value: Any? = object
+            for component in key.rawValue.split(separator: ".") { value = (value as? [String: Any])?[String(component)] }
+            guard let value else { continue }
+            if value is String || value is NSNull { continue }
+            if value is NSNumber, key.acceptsNumber { continue }
+            let found = value is NSNumber ? "a number or boolean" : value is [Any] ? "an array" : "an object"
+            throw .invalid(key: key, reason: "expected \(key.acceptsNumber ? "a string, number or boolean" : "a string") in \(path), got \(found)")
+        }
     }
 
     /// A URL with its password replaced by `***`, for messages.

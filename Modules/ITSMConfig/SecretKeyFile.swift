@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 
 /// The link-signing key kept in the state folder when none is configured.
 public enum SecretKeyFile {
@@ -21,8 +22,22 @@ public enum SecretKeyFile {
         try manager.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()  // getrandom(2) on Linux: cryptographically secure.
         let key = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
-        guard manager.createFile(atPath: path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ConfigurationError.unreadableFile(path: path, reason: "could not be created (check the folder's permissions)")
+        // Created exclusively with owner-only permissions from the first byte: never readable by
+        // others, and when two processes race, one creates it and the other reads the winner's key.
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .exclusiveCreate], permissions: [.ownerReadWrite]
+            )
+        } catch Errno.fileExists {
+            return try loadOrCreate(in: stateDirectory)
+        } catch {
+            throw ConfigurationError.unreadableFile(path: path, reason: "could not be created: \(error)")
+        }
+        do {
+            try descriptor.closeAfter { _ = try descriptor.writeAll(Array((key + "\n").utf8)) }
+        } catch {
+            throw ConfigurationError.unreadableFile(path: path, reason: "could not be written: \(error)")
         }
         return (key, true)
     }

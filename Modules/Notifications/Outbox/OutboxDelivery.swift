@@ -55,7 +55,13 @@ public struct OutboxDelivery: Sendable {
             for await outcome in group { outcomes.append(outcome) }
             return outcomes
         }
+        // Deliveries are recorded together, in one statement; failures one by one (they are rare).
+        var delivered: [(id: Int64, reply: String)] = []
         for (message, result) in outcomes {
+            if case .delivered(let reply) = result {
+                delivered.append((message.id, reply))
+                continue
+            }
             switch try await record(result, for: message) {
             case .sent: round.sent += 1
             case .queued: round.retried += 1
@@ -63,6 +69,8 @@ public struct OutboxDelivery: Sendable {
             case .sending: break
             }
         }
+        try await outbox.markSent(delivered, at: now())
+        round.sent += delivered.count
         return round
     }
 

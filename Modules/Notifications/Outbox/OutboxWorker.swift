@@ -15,8 +15,16 @@ public struct OutboxWorker: Sendable {
         self.pause = pause
     }
 
-    /// Delivers until the task is cancelled. A database error pauses and tries again, never ends the loop.
-    public func run() async {
+    /// Delivers until the task is cancelled, with `lanes` rounds in flight at once so that claiming
+    /// and recording one batch overlaps with sending another.
+    public func run(lanes: Int = 2) async {
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(1, lanes) { group.addTask { await runLane() } }
+        }
+    }
+
+    /// One loop of rounds. A database error pauses and tries again, never ends the loop.
+    func runLane() async {
         var consecutiveErrors = 0
         while !Task.isCancelled {
             do {

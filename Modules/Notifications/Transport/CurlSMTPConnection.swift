@@ -68,7 +68,8 @@ final class CurlSMTPConnection {
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque()) }
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer) }
         set(CURLOPT_USE_SSL, settings.requireTLS ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_TRY.rawValue))
-        set(CURLOPT_CAINFO, settings.caFile)
+        // Only when given: setting NULL would drop libcurl's default CA bundle.
+        if let caFile = settings.caFile { set(CURLOPT_CAINFO, caFile) }
         set(CURLOPT_USERNAME, settings.username)
         set(CURLOPT_PASSWORD, settings.password)
         set(CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout.microseconds / 1000))
@@ -91,12 +92,28 @@ final class CurlSMTPConnection {
         let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
         // The server's last error reply decides, when there is one: 5xx permanent, 4xx transient.
         if let reply = replies.last(where: { ($0.code ?? 0) >= 400 }), let smtp = reply.code {
-            // Mailbox-level refusals (550/551/553, or an enhanced status 5.1.x) name the recipients.
-            let mailboxRefusal = [550, 551, 553].contains(smtp) || reply.line.dropFirst(4).hasPrefix("5.1.")
-            let refused = mailboxRefusal ? recipients : []
-            return DeliveryFailure(kind: smtp >= 500 ? .permanent : .transient, smtpCode: smtp, text: reply.line, refusedRecipients: refused)
+            // Authentication and set-up refusals are about our configuration, not this message:
+            // keep the message queued until the operator fixes the credentials.
+            let setup = code == CURLE_LOGIN_DENIED || [530, 534, 535, 538].contains(smtp)
+            let permanent = smtp >= 500 && !setup
+            let refused = permanent ? Self.refusedRecipients(replies, recipients) : []
+            return DeliveryFailure(kind: permanent ? .permanent : .transient, smtpCode: smtp, text: reply.line, refusedRecipients: refused)
         }
         return DeliveryFailure(kind: .transient, text: "\(detail) (libcurl \(code.rawValue))")
+    }
+}
+
+extension CurlSMTPConnection {
+    /// The recipients a 5xx reply names (servers quote the address), or the only recipient when the
+    /// status is not about the sender (5.1.7/5.1.8); otherwise none, rather than blame good addresses.
+    static func refusedRecipients(_ replies: [ReplyLine], _ recipients: [String]) -> [String] {
+        let named = recipients.filter { recipient in
+            replies.contains { ($0.code ?? 0) >= 500 && $0.line.localizedCaseInsensitiveContains("<\(recipient)>") }
+        }
+        if !named.isEmpty { return named }
+        let status = replies.last(where: { ($0.code ?? 0) >= 500 })?.line.dropFirst(4) ?? ""
+        let aboutSender = status.hasPrefix("5.1.7") || status.hasPrefix("5.1.8")
+        return recipients.count == 1 && !aboutSender ? recipients : []
     }
 }
 

@@ -28,8 +28,9 @@ public struct SMTPSettings: Sendable, Hashable {
         self.url = url
         self.requireTLS = requireTLS
         self.caFile = caFile
-        self.username = username ?? url.user.flatMap { $0.removingPercentEncoding }
-        self.password = password ?? url.password.flatMap { $0.removingPercentEncoding }
+        // Decoded exactly once from the encoded form (Foundation decodes `user` but not `password`).
+        self.username = username ?? url.user(percentEncoded: true)?.removingPercentEncoding
+        self.password = password ?? url.password(percentEncoded: true)?.removingPercentEncoding
         self.ehloName = ehloName
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout

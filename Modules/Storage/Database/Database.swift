@@ -25,9 +25,13 @@ public final class Database: Sendable {
         case .sqlite(let path):
             let url = URL(fileURLWithPath: path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            // A thread of its own: a connection waiting for another process's write lock blocks
+            // its thread, and must not starve other databases of NIO's shared pool.
+            let threadPool = NIOThreadPool(numberOfThreads: 1)
+            threadPool.start()
             let source = TunedSQLiteSource(inner: SQLiteConnectionSource(
                 configuration: .init(storage: .file(path: url.path), enableForeignKeys: true),
-                threadPool: .singleton
+                threadPool: threadPool
             ))
             // One connection: SQLite serialises writers anyway, and one connection makes every
             // session (and so every transaction) exclusive within this process.
@@ -35,9 +39,14 @@ public final class Database: Sendable {
                 source: source, maxConnections: 1, requestTimeout: .seconds(60), logger: logger,
                 on: MultiThreadedEventLoopGroup.singleton.any()
             )
-            let database = Database(location: location, pool: SQLitePool(pool: pool, logger: logger))
+            let database = Database(location: location, pool: SQLitePool(pool: pool, threadPool: threadPool, logger: logger))
             // Fail now, with the file's error, rather than at the first query.
-            _ = try await database.withSession { try await $0.raw("SELECT 1").all() }
+            do {
+                _ = try await database.withSession { try await $0.raw("SELECT 1").all() }
+            } catch {
+                try? await database.close()
+                throw error
+            }
             return database
         case .postgres(let url):
             var configuration = try SQLPostgresConfiguration(url: url)
@@ -96,6 +105,7 @@ private protocol SessionPool: Sendable {
 // and releaseConnection), and close() likewise; `logger` is a value type.
 private struct SQLitePool: SessionPool, @unchecked Sendable {
     let pool: EventLoopConnectionPool<TunedSQLiteSource>
+    let threadPool: NIOThreadPool
     let logger: Logger
 
     func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
@@ -112,6 +122,7 @@ private struct SQLitePool: SessionPool, @unchecked Sendable {
 
     func shutdown() async throws {
         try await pool.close().get()
+        try await threadPool.shutdownGracefully()
     }
 }
 

@@ -58,7 +58,10 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func redacted(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let at = url.range(of: "@", range: schemeEnd.upperBound..<url.endIndex) else {
+        // The credentials end at the LAST "@" before the path: a password may itself contain "@".
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let authorityEnd = url[schemeEnd.upperBound...].firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? url.endIndex
+        guard let at = url.range(of: "@", options: .backwards, range: schemeEnd.upperBound..<authorityEnd) else {
             return url
         }
         let credentials = url[schemeEnd.upperBound..<at.lowerBound]

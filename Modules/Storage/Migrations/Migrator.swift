@@ -33,10 +33,18 @@ public struct Migrator: Sendable {
 
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 
+    /// Reads the schema version; changes nothing (a database never migrated is at version 0).
     public func status() async throws -> SchemaStatus {
-        try await database.withSession { db in
-            try await Self.createLedger(db)
-            return SchemaStatus(applied: try await Self.appliedVersions(db), latest: latestVersion)
+        let engine = database.engine
+        return try await database.withSession { db in
+            let exists: Bool
+            switch engine {
+            case .sqlite:
+                exists = try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").first() != nil
+            case .postgres:
+                exists = try await db.raw("SELECT to_regclass('schema_migrations') IS NOT NULL AS present").first()?.bool("present") ?? false
+            }
+            return SchemaStatus(applied: exists ? try await Self.appliedVersions(db) : [], latest: latestVersion)
         }
     }
 
@@ -46,12 +54,13 @@ public struct Migrator: Sendable {
         let engine = database.engine
         let migrations = self.migrations
         let latest = latestVersion
-        try await database.withSession { try await Self.createLedger($0) }
         return try await database.transaction { db in
             if engine == .postgres {
-                // Serialise concurrent migrators across instances; released at commit.
+                // Serialise concurrent migrators across instances; released at commit. The ledger is
+                // created under the lock too: two concurrent CREATE TABLEs collide on PostgreSQL.
                 try await db.raw("SELECT pg_advisory_xact_lock(7347001)").run()
             }
+            try await Self.createLedger(db)
             let applied = try await Self.appliedVersions(db)
             let current = applied.last ?? 0
             if current > latest { throw StorageError.schemaTooNew(database: current, binary: latest) }

@@ -2,6 +2,9 @@ import SQLKit
 
 /// Every migration this binary knows. Append only: a released migration never changes.
 public enum Schema {
+    /// 64-bit floating point on both engines (`.real` is single precision on PostgreSQL).
+    static let double = SQLDataType.custom(SQLRaw("DOUBLE PRECISION"))
+
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "itil records and audit trail", apply: v1),
         Migration(version: 2, name: "mail outbox", apply: v2),
@@ -50,7 +53,7 @@ public enum Schema {
             .column("id", type: .bigint, .primaryKey(autoIncrement: true))
             .column("name", type: .text, .notNull, .unique)
             .column("calendar_id", type: .bigint, .notNull, .references("calendars", "id"))
-            .column("warning_threshold", type: .real, .notNull)
+            .column("warning_threshold", type: double, .notNull)
             .run()
 
         try await db.create(table: "sla_targets")
@@ -160,9 +163,9 @@ public enum Schema {
             .column("owner", type: .text)
             .column("service_id", type: .bigint, .references("services", "id"))
             .column("metric", type: .text, .notNull)
-            .column("baseline", type: .real, .notNull)
-            .column("target", type: .real, .notNull)
-            .column("current_value", type: .real, .notNull)
+            .column("baseline", type: double, .notNull)
+            .column("target", type: double, .notNull)
+            .column("current_value", type: double, .notNull)
             .column("due_date", type: .text)
             .column("state", type: .text, .notNull)
             .column("created_at_us", type: .bigint, .notNull)

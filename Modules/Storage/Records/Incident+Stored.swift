@@ -48,13 +48,19 @@ public struct IncidentRepository: Sendable {
         })
     }
 
-    /// Incidents open at `instant`: opened before it and not resolved by then.
+    /// Incidents open at `instant`: opened by then, and in an open state at that instant by their
+    /// audit trail (an incident resolved and later reopened was not open in between).
     public func open(at instant: Instant) async throws -> [Incident] {
         let us = instant.microsecondsSinceEpoch
-        return try await store.list(where: {
+        // SQL narrows to incidents opened by then; the trail decides their state at the instant.
+        let candidates = try await store.list(where: {
             $0.where("opened_at_us", .lessThanOrEqual, SQLBind(us))
-                .where { $0.where("resolved_at_us", .is, SQLLiteral.null).orWhere("resolved_at_us", .greaterThan, SQLBind(us)) }
+                // Closed is final: one closed before the instant cannot be open at it.
+                .where { $0.where("closed_at_us", .is, SQLLiteral.null).orWhere("closed_at_us", .greaterThan, SQLBind(us)) }
         })
+        return candidates.filter { incident in
+            incident.events.last(where: { $0.to != nil && $0.at <= instant })?.to?.isOpen ?? false
+        }
     }
 
     /// Incidents linked to a problem.

@@ -134,14 +134,27 @@ public struct OutboxRepository: Sendable {
 
     /// Records a delivery. Whoever holds the claim now, a message that went out is sent.
     public func markSent(_ id: Int64, reply: String, at now: Instant) async throws {
+        try await markSent([(id, reply)], at: now)
+    }
+
+    /// Records many deliveries in one statement (one round of a delivery worker).
+    public func markSent(_ deliveries: [(id: Int64, reply: String)], at now: Instant) async throws {
+        guard !deliveries.isEmpty else { return }
         try await database.withSession { db in
-            try await db.update("outbox_messages")
-                .set("status", to: SQLBind(OutboxMessage.Status.sent.rawValue))
-                .set("sent_at_us", to: SQLBind(now.microsecondsSinceEpoch))
-                .set("server_reply", to: SQLBind(String(reply.prefix(1000))))
-                .set("claimed_by", to: SQLLiteral.null).set("claimed_until_us", to: SQLLiteral.null)
-                .where("id", .equal, SQLBind(id))
-                .run()
+            // Chunks keep the bind count (2 per message) far below both engines' limits.
+            for start in stride(from: 0, to: deliveries.count, by: 500) {
+                let chunk = deliveries[start..<min(start + 500, deliveries.count)]
+                var reply: SQLQueryString = "CASE id"
+                for delivery in chunk { reply = reply + " WHEN \(bind: delivery.id) THEN \(bind: String(delivery.reply.prefix(1000)))" }
+                reply = reply + " END"
+                try await db.update("outbox_messages")
+                    .set("status", to: SQLBind(OutboxMessage.Status.sent.rawValue))
+                    .set("sent_at_us", to: SQLBind(now.microsecondsSinceEpoch))
+                    .set("server_reply", to: reply)
+                    .set("claimed_by", to: SQLLiteral.null).set("claimed_until_us", to: SQLLiteral.null)
+                    .where("id", .in, SQLBind.group(chunk.map(\.id)))
+                    .run()
+            }
         }
     }
 

@@ -112,7 +112,10 @@ struct RecordStore<Record: StoredRecord>: Sendable {
         try await list(where: { query in
             var query = query
             if let states = filter.states {
-                query = query.where(SQLIdentifier(Record.stateColumn), .in, SQLBind.group(states.map(\.rawValue).sorted()))
+                // `IN ()` is a syntax error on PostgreSQL: an empty set matches nothing.
+                query = states.isEmpty
+                    ? query.where(SQLRaw("1 = 0"))
+                    : query.where(SQLIdentifier(Record.stateColumn), .in, SQLBind.group(states.map(\.rawValue).sorted()))
             }
             if let serviceID = filter.serviceID { query = query.where("service_id", .equal, SQLBind(serviceID)) }
             if let period = filter.openedIn {

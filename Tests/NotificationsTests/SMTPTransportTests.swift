@@ -1,0 +1,430 @@
+import Foundation
+import Logging
+import Notifications
+import Testing
+
+/// The libcurl transport against a real SMTP server (aiosmtpd) on loopback.
+@Suite("SMTP transport over libcurl", .timeLimit(.minutes(2)))
+struct SMTPTransportTests {
+    init() throws {
+        try Libcurl.initialise()
+    }
+
+    @Test("a message arrives byte for byte: dot lines, a lone dot, 998-octet lines and CRLF")
+    func deliversExactBytes() async throws {
+        let longDotLine = "." + String(repeating: "x", count: 997)
+        let longLine = String(repeating: "y", count: 998)
+        #expect(longDotLine.utf8.count == 998 && longLine.utf8.count == 998)
+        let envelope = Envelope(
+            sender: "desk@itsm.example", recipients: ["ada@example.org"],
+            data: crlf([
+                "From: Service Desk <desk@itsm.example>",
+                "To: Ada <ada@example.org>",
+                "Subject: Weekly digest",
+                "Date: Tue, 25 Nov 2025 20:00:00 +0000",
+                "Message-ID: <exact.1@itsm.example>",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=utf-8",
+                "",
+                ".a line that starts with a dot",
+                "..two dots",
+                ".",
+                "the line above is a lone dot, which must not end the data",
+                longDotLine,
+                longLine,
+                "last line",
+            ]),
+            messageID: "exact.1@itsm.example")
+
+        try await withSink { sink in
+            var settings = try smtpSettings(port: sink.port, connections: 1)
+            settings.ehloName = "mailer.itsm.example"
+            let transport = try SMTPTransport(settings: settings, logger: testLogger)
+            let result = await transport.send(envelope)
+            await transport.shutdown()
+
+            // The sink's reply to the end of data, numbered by the sink.
+            #expect(result == .delivered(reply: "250 2.0.0 Ok: queued as 0001"))
+            let messages = try sink.messages()
+            try #require(messages.count == 1)
+            #expect(messages[0].data == envelope.data)
+            #expect(messages[0].envelope.mailFrom == "desk@itsm.example")
+            #expect(messages[0].envelope.rcptTos == ["ada@example.org"])
+            #expect(messages[0].envelope.ehlo == "mailer.itsm.example")
+            #expect(messages[0].envelope.tls == false)
+        }
+    }
+
+    @Test("a refused recipient is a permanent 550 naming it; the next message on the connection goes through")
+    func refusedRecipient() async throws {
+        try await withSink(.init(refuse: ["nobody@example.org"])) { sink in
+            let transport = try SMTPTransport(settings: smtpSettings(port: sink.port, connections: 1), logger: testLogger)
+            let refused = await transport.send(message(id: "refused.1", to: ["nobody@example.org"]))
+            let next = await transport.send(message(id: "next.2", to: ["ada@example.org"]))
+            await transport.shutdown()
+
+            let failure = try #require(refused.failure)
+            #expect(failure.kind == .permanent)
+            #expect(failure.smtpCode == 550)
+            #expect(failure.text.contains("5.1.1"))
+            #expect(failure.refusedRecipients == ["nobody@example.org"])
+            #expect(next == .delivered(reply: "250 2.0.0 Ok: queued as 0001"))
+            let messages = try sink.messages()
+            #expect(messages.map(\.data) == [message(id: "next.2", to: ["ada@example.org"]).data])
+        }
+    }
+
+    @Test("a refusal names only the refused recipient, not the accepted ones")
+    func refusalNamesOnlyTheRefused() async throws {
+        try await withSink(.init(refuse: ["nobody@example.org"])) { sink in
+            let transport = try SMTPTransport(settings: smtpSettings(port: sink.port, connections: 1), logger: testLogger)
+            let result = await transport.send(message(id: "mixed.1", to: ["ada@example.org", "nobody@example.org"]))
+            await transport.shutdown()
+
+            let failure = try #require(result.failure)
+            #expect(failure.smtpCode == 550)
+            // ada@ was accepted (250 to her RCPT): reporting her as refused would hard-bounce a good address.
+            #expect(failure.refusedRecipients == ["nobody@example.org"])
+            let received = try sink.messages()
+            #expect(received.isEmpty)
+        }
+    }
+
+    @Test("451 twice is transient twice, then the third attempt is delivered exactly once")
+    func temporaryFailureThenDelivery() async throws {
+        try await withSink(.init(tempfail: ["ada@example.org": 2])) { sink in
+            let transport = try SMTPTransport(settings: smtpSettings(port: sink.port, connections: 1), logger: testLogger)
+            let envelope = message(id: "retry.1", to: ["ada@example.org"])
+            let first = await transport.send(envelope)
+            let second = await transport.send(envelope)
+            let third = await transport.send(envelope)
+            await transport.shutdown()
+
+            for result in [first, second] {
+                let failure = try #require(result.failure)
+                #expect(failure.kind == .transient)
+                #expect(failure.smtpCode == 451)
+                #expect(failure.text.contains("4.3.0"))
+                #expect(failure.refusedRecipients == [])
+            }
+            #expect(third == .delivered(reply: "250 2.0.0 Ok: queued as 0001"))
+            let messages = try sink.messages()
+            #expect(messages.map(\.data) == [envelope.data])
+        }
+    }
+
+    @Test("a reused connection the server is closing (421 at MAIL) is retried once on a fresh connection")
+    func staleConnectionRetried() async throws {
+        try await withSink(.init(closeAfter: 1)) { sink in
+            let transport = try SMTPTransport(settings: smtpSettings(port: sink.port, connections: 1), logger: testLogger)
+            let envelopes = (1...3).map { message(id: "stale.\($0)", to: ["ada@example.org"]) }
+            var results: [DeliveryResult] = []
+            for envelope in envelopes { results.append(await transport.send(envelope)) }
+            await transport.shutdown()
+
+            #expect(results == (1...3).map { .delivered(reply: "250 2.0.0 Ok: queued as 000\($0)") })
+            let messages = try sink.messages()
+            #expect(messages.map(\.data) == envelopes.map(\.data))
+            // One message per connection: the 421 made each later send open a new one.
+            #expect(Set(messages.compactMap { $0.envelope.peer.last }).count == 3)
+        }
+    }
+
+    @Test("a 421 on a fresh connection is a transient failure, not retried")
+    func freshConnection421() async throws {
+        try await withSink(.init(closeAfter: 0)) { sink in
+            let transport = try SMTPTransport(settings: smtpSettings(port: sink.port, connections: 1), logger: testLogger)
+            let result = await transport.send(message(id: "stale.0", to: ["ada@example.org"]))
+            await transport.shutdown()
+
+            let failure = try #require(result.failure)
+            #expect(failure.kind == .transient)
+            #expect(failure.smtpCode == 421)
+            #expect(failure.refusedRecipients == [])
+            let received = try sink.messages()
+            #expect(received.isEmpty)
+        }
+    }
+
+    @Test("a server that is down is a transient failure without an SMTP code; once it is up, mail goes through")
+    func serverDownThenUp() async throws {
+        let port = try unusedLoopbackPort()
+        let transport = try SMTPTransport(settings: smtpSettings(port: port, connections: 1), logger: testLogger)
+        let envelope = message(id: "down.1", to: ["ada@example.org"])
+
+        let down = await transport.send(envelope)
+        let failure = try #require(down.failure)
+        #expect(failure.kind == .transient)
+        #expect(failure.smtpCode == nil)
+        #expect(failure.text.contains("(libcurl 7)"))  // CURLE_COULDNT_CONNECT
+
+        try await withSink(.init(port: port)) { sink in
+            #expect(sink.port == port)
+            let up = await transport.send(envelope)
+            await transport.shutdown()
+            #expect(up == .delivered(reply: "250 2.0.0 Ok: queued as 0001"))
+            let received = try sink.messages()
+            #expect(received.map(\.data) == [envelope.data])
+        }
+    }
+
+    @Test("STARTTLS required with the server's certificate as CA file: delivered over TLS")
+    func startTLSWithCAFile() async throws {
+        let tls = try await TLSFiles.shared()
+        try await withSink(.init(tls: tls, requireTLS: true)) { sink in
+            var settings = try smtpSettings(port: sink.port, connections: 1)
+            settings.requireTLS = true
+            settings.caFile = tls.certificate
+            let transport = try SMTPTransport(settings: settings, logger: testLogger)
+            let envelope = message(id: "tls.1", to: ["ada@example.org"])
+            let result = await transport.send(envelope)
+            await transport.shutdown()
+
+            #expect(result == .delivered(reply: "250 2.0.0 Ok: queued as 0001"))
+            let messages = try sink.messages()
+            try #require(messages.count == 1)
+            #expect(messages[0].data == envelope.data)
+            #expect(messages[0].envelope.tls)
+            #expect(messages[0].envelope.tlsVersion?.hasPrefix("TLSv1.") == true)
+        }
+    }
+
+    @Test("STARTTLS without the CA file fails on the certificate (libcurl 60) and sends nothing")
+    func startTLSWithoutCAFile() async throws {
+        let tls = try await TLSFiles.shared()
+        try await withSink(.init(tls: tls, requireTLS: true)) { sink in
+            var settings = try smtpSettings(port: sink.port, connections: 1)
+            settings.requireTLS = true
+            let transport = try SMTPTransport(settings: settings, logger: testLogger)
+            let result = await transport.send(message(id: "tls.2", to: ["ada@example.org"]))
+            await transport.shutdown()
+
+            let failure = try #require(result.failure)
+            #expect(failure.kind == .transient)
+            #expect(failure.smtpCode == nil)
+            #expect(failure.text.contains("certificate"))
+            #expect(failure.text.contains("(libcurl 60)"))  // CURLE_PEER_FAILED_VERIFICATION
+            let received = try sink.messages()
+            #expect(received.isEmpty)
+        }
+    }
+
+    @Test("requireTLS against a server without STARTTLS fails and never sends in clear text")
+    func requireTLSWithoutServerSupport() async throws {
+        try await withSink { sink in
+            var settings = try smtpSettings(port: sink.port, connections: 1)
+            settings.requireTLS = true
+            let transport = try SMTPTransport(settings: settings, logger: testLogger)
+            let result = await transport.send(message(id: "tls.3", to: ["ada@example.org"]))
+            await transport.shutdown()
+
+            let failure = try #require(result.failure)
+            #expect(failure.kind == .transient)
+            #expect(failure.text.contains("(libcurl 64)"))  // CURLE_USE_SSL_FAILED
+            let received = try sink.messages()
+            #expect(received.isEmpty)
+        }
+    }
+
+    @Test("AUTH over STARTTLS with credentials in the URL (percent-encoded ':' in the password)")
+    func authWithURLCredentials() async throws {
+        let tls = try await TLSFiles.shared()
+        try await withSink(.init(tls: tls, requireTLS: true, auth: ("user", "pa:ss"))) { sink in
+            var settings = try SMTPSettings(url: #require(URL(string: "smtp://user:pa%3Ass@127.0.0.1:\(sink.port)")), connections: 1)
+            settings.requireTLS = true
+            settings.caFile = tls.certificate
+            #expect(settings.username == "user")
+            #expect(settings.password == "pa:ss")
+            #expect(settings.safeDescription == "smtp://127.0.0.1:\(sink.port)")
+            let transport = try SMTPTransport(settings: settings, logger: testLogger)
+            let envelope = message(id: "auth.1", to: ["ada@example.org"])
+            let result = await transport.send(envelope)
+            await transport.shutdown()
+
+            #expect(result == .delivered(reply: "250 2.0.0 Ok: queued as 0001"))
+            let messages = try sink.messages()
+            #expect(messages.map(\.data) == [envelope.data])
+            #expect(messages.map(\.envelope.authenticatedAs) == ["user"])
+            #expect(messages.map(\.envelope.tls) == [true])
+        }
+    }
+
+    @Test("AUTH over STARTTLS with the username and password given in the settings")
+    func authWithSettingsCredentials() async throws {
+        let tls = try await TLSFiles.shared()
+        try await withSink(.init(tls: tls, requireTLS: true, auth: ("user", "pa:ss"))) { sink in
+            let settings = try SMTPSettings(
+                url: #require(URL(string: "smtp://127.0.0.1:\(sink.port)")), requireTLS: true, caFile: tls.certificate,
+                username: "user", password: "pa:ss", connections: 1)
+            let transport = try SMTPTransport(settings: settings, logger: testLogger)
+            let envelope = message(id: "auth.2", to: ["ada@example.org"])
+            let result = await transport.send(envelope)
+            await transport.shutdown()
+
+            #expect(result == .delivered(reply: "250 2.0.0 Ok: queued as 0001"))
+            let received = try sink.messages()
+            #expect(received.map(\.envelope.authenticatedAs) == ["user"])
+        }
+    }
+
+    @Test("URL credentials with a literal '%' are decoded exactly once")
+    func authWithPercentInURLCredentials() async throws {
+        let tls = try await TLSFiles.shared()
+        try await withSink(.init(tls: tls, requireTLS: true, auth: ("ops%", "p%41ss"))) { sink in
+            // "ops%" encodes as ops%25 and "p%41ss" as p%2541ss.
+            let settings = try SMTPSettings(
+                url: #require(URL(string: "smtp://ops%25:p%2541ss@127.0.0.1:\(sink.port)")), requireTLS: true,
+                caFile: tls.certificate, connections: 1)
+            #expect(settings.username == "ops%")
+            #expect(settings.password == "p%41ss")
+            let transport = try SMTPTransport(settings: settings, logger: testLogger)
+            let result = await transport.send(message(id: "auth.3", to: ["ada@example.org"]))
+            await transport.shutdown()
+
+            #expect(result == .delivered(reply: "250 2.0.0 Ok: queued as 0001"))
+            let received = try sink.messages()
+            #expect(received.map(\.envelope.authenticatedAs) == ["ops%"])
+        }
+    }
+
+    @Test("a wrong password is a transient failure carrying the server's 535, and nothing is sent")
+    func authWrongPassword() async throws {
+        let tls = try await TLSFiles.shared()
+        try await withSink(.init(tls: tls, requireTLS: true, auth: ("user", "pa:ss"))) { sink in
+            let settings = try SMTPSettings(
+                url: #require(URL(string: "smtp://127.0.0.1:\(sink.port)")), requireTLS: true, caFile: tls.certificate,
+                username: "user", password: "wrong", connections: 1)
+            let transport = try SMTPTransport(settings: settings, logger: testLogger)
+            let result = await transport.send(message(id: "auth.4", to: ["ada@example.org"]))
+            await transport.shutdown()
+
+            let failure = try #require(result.failure)
+            // DeliveryFailure.Kind: auth set-up errors are transient (an operator fixes the password).
+            #expect(failure.kind == .transient)
+            #expect(failure.smtpCode == 535)
+            #expect(failure.refusedRecipients == [])
+            let received = try sink.messages()
+            #expect(received.isEmpty)
+        }
+    }
+
+    @Test("400 messages sent at once over 8 connections all arrive, each exactly once")
+    func concurrentSends() async throws {
+        let count = 400
+        try await withSink { sink in
+            let transport = try SMTPTransport(settings: smtpSettings(port: sink.port, connections: 8), logger: testLogger)
+            let results = await withTaskGroup(of: (Int, DeliveryResult).self) { group in
+                for index in 0..<count {
+                    group.addTask { (index, await transport.send(message(id: "bulk.\(index)", to: ["r\(index)@example.org"]))) }
+                }
+                var results: [Int: DeliveryResult] = [:]
+                for await (index, result) in group { results[index] = result }
+                return results
+            }
+            await transport.shutdown()
+
+            #expect(results.count == count)
+            let failures = results.values.compactMap(\.failure)
+            #expect(failures.isEmpty, "first failures: \(failures.prefix(3))")
+            let messages = try sink.messages()
+            #expect(messages.count == count)
+            let received = messages.compactMap { messageIDHeader(in: $0.text) }
+            #expect(received.count == count)
+            #expect(Set(received) == Set((0..<count).map { "bulk.\($0)@itsm.example" }))
+            // Each message carries its own envelope.
+            #expect(messages.allSatisfy { message in
+                message.envelope.rcptTos.count == 1
+                    && messageIDHeader(in: message.text) == "bulk.\(message.envelope.rcptTos[0].dropFirst().prefix { $0 != "@" })@itsm.example"
+            })
+            // Connections are reused: at most one per worker thread.
+            let connections = Set(messages.compactMap { $0.envelope.peer.last })
+            #expect((1...8).contains(connections.count), "\(connections.count) connections")
+        }
+    }
+
+    @Test("after shutdown, send is a transient 'shutting down'; sends queued before it complete")
+    func shutdownDrainsThenRefuses() async throws {
+        let count = 40
+        try await withSink { sink in
+            let transport = try SMTPTransport(settings: smtpSettings(port: sink.port, connections: 2), logger: testLogger)
+            let (results, receivedAtShutdown) = await withTaskGroup(of: DeliveryResult.self) { group in
+                for index in 0..<count {
+                    group.addTask { await transport.send(message(id: "drain.\(index)", to: ["ada@example.org"])) }
+                }
+                var results: [DeliveryResult] = []
+                // Once one result is in, the workers are busy and the rest are queued or in flight.
+                if let first = await group.next() { results.append(first) }
+                await transport.shutdown()
+                // shutdown returns after the workers finished everything they had taken.
+                let receivedAtShutdown = (try? sink.messages().count) ?? -1
+                for await result in group { results.append(result) }
+                return (results, receivedAtShutdown)
+            }
+
+            #expect(results.count == count)
+            let delivered = results.filter { if case .delivered = $0 { true } else { false } }
+            let refused = results.compactMap(\.failure)
+            #expect(delivered.count >= 1)
+            #expect(delivered.count + refused.count == count)
+            #expect(refused.allSatisfy { $0.kind == .transient && $0.text.contains("shutting down") })
+            #expect(receivedAtShutdown == delivered.count)
+            let receivedAfterShutdown = try sink.messages()
+            #expect(receivedAfterShutdown.count == delivered.count)
+
+            let late = await transport.send(message(id: "late.1", to: ["ada@example.org"]))
+            let failure = try #require(late.failure)
+            #expect(failure.kind == .transient)
+            #expect(failure.smtpCode == nil)
+            #expect(failure.text.contains("shutting down"))
+            let receivedAtEnd = try sink.messages()
+            #expect(receivedAtEnd.count == delivered.count)
+        }
+    }
+}
+
+// MARK: Helpers
+
+private let testLogger = Logger(label: "itsm.tests.smtp")
+
+/// Settings for the sink on loopback, with short timeouts so a broken test fails fast.
+private func smtpSettings(port: Int, connections: Int) throws -> SMTPSettings {
+    try SMTPSettings(
+        url: #require(URL(string: "smtp://127.0.0.1:\(port)")), connectTimeout: .seconds(5), totalTimeout: .seconds(30),
+        connections: connections)
+}
+
+/// Lines joined and ended with CRLF, as `MIMEEncoder` produces them.
+private func crlf(_ lines: [String]) -> [UInt8] {
+    Array(lines.map { $0 + "\r\n" }.joined().utf8)
+}
+
+/// A small plain-text message from the service desk.
+private func message(id: String, to recipients: [String]) -> Envelope {
+    let messageID = "\(id)@itsm.example"
+    return Envelope(
+        sender: "desk@itsm.example", recipients: recipients,
+        data: crlf([
+            "From: Service Desk <desk@itsm.example>",
+            "To: \(recipients.joined(separator: ", "))",
+            "Subject: Test \(id)",
+            "Message-ID: <\(messageID)>",
+            "",
+            "Body of \(id).",
+        ]),
+        messageID: messageID)
+}
+
+/// The Message-ID header's address, without angle brackets.
+private func messageIDHeader(in text: String) -> String? {
+    for line in text.split(separator: "\r\n", omittingEmptySubsequences: false) {
+        if line.isEmpty { return nil }
+        if line.hasPrefix("Message-ID: <"), line.hasSuffix(">") { return String(line.dropFirst("Message-ID: <".count).dropLast()) }
+    }
+    return nil
+}
+
+extension DeliveryResult {
+    fileprivate var failure: DeliveryFailure? {
+        if case .failed(let failure) = self { failure } else { nil }
+    }
+}
