@@ -11,11 +11,14 @@ public struct DeliveryPolicy: Sendable, Hashable {
     public var lease: Duration
     /// Messages claimed per round.
     public var batchSize: Int
+    /// Permanent refusals (5xx at RCPT) after which an address is suppressed and never mailed again.
+    public var suppressAfterPermanentFailures: Int
 
     public init(
         initialBackoff: Duration = .seconds(60), maximumBackoff: Duration = .hours(1), maximumAge: Duration = .days(2),
-        lease: Duration = .minutes(5), batchSize: Int = 64
+        lease: Duration = .minutes(5), batchSize: Int = 64, suppressAfterPermanentFailures: Int = 1
     ) {
+        self.suppressAfterPermanentFailures = max(1, suppressAfterPermanentFailures)
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff
         self.maximumAge = maximumAge

@@ -44,8 +44,19 @@ public struct OutboxDelivery: Sendable {
         let batch = try await outbox.claim(limit: policy.batchSize, worker: workerName, now: now(), lease: policy.lease)
         var round = DeliveryRound(claimed: batch.count)
         guard !batch.isEmpty else { return round }
+        // A suppressed address is never mailed, whatever was queued for it before.
+        let suppressed = try await outbox.suppressed(among: batch.flatMap(\.recipients))
+        var sendable: [OutboxMessage] = []
+        for message in batch {
+            if !suppressed.isEmpty, message.recipients.allSatisfy({ suppressed.contains($0.lowercased()) }) {
+                try await outbox.markFailed(message.id, error: "not sent: the address is suppressed after permanent failures", smtpCode: nil, at: now())
+                round.failed += 1
+            } else {
+                sendable.append(message)
+            }
+        }
         let outcomes = await withTaskGroup(of: (OutboxMessage, DeliveryResult).self) { group in
-            for message in batch {
+            for message in sendable {
                 group.addTask {
                     let envelope = Envelope(sender: message.sender, recipients: message.recipients, data: message.data, messageID: message.messageID)
                     return (message, await transport.send(envelope))
@@ -84,10 +95,17 @@ public struct OutboxDelivery: Sendable {
             logger.debug("message sent", metadata: metadata)
             return .sent
         case .failed(let failure):
-            metadata["reason"] = .string(failure.description)
+            metadata["reason"] = .string(LogRedaction.maskingAddresses(in: failure.description))
             if failure.kind == .permanent {
                 try await outbox.markFailed(message.id, error: failure.text, smtpCode: failure.smtpCode, at: at)
                 logger.warning("message failed permanently", metadata: metadata)
+                let newlySuppressed = try await outbox.recordPermanentRefusal(
+                    of: failure.refusedRecipients, reply: failure.text, at: at, threshold: policy.suppressAfterPermanentFailures
+                )
+                if !newlySuppressed.isEmpty {
+                    // The count only, never the addresses, at this level.
+                    logger.notice("addresses suppressed after permanent failures", metadata: ["count": .stringConvertible(newlySuppressed.count)])
+                }
                 return .failed
             }
             let next = at + policy.backoff(afterAttempt: message.attempts, jitter: jitter())

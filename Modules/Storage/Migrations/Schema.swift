@@ -37,6 +37,15 @@ public enum Schema {
             .column("status").column("priority").column("next_attempt_at_us").run()
         try await db.create(index: "outbox_leases").on("outbox_messages")
             .column("status").column("claimed_until_us").run()
+
+        // Hard bounces at send time, per address (lower-cased); suppressed addresses are never mailed.
+        try await db.create(table: "mail_bounces")
+            .column("address", type: .text, .primaryKey(autoIncrement: false))
+            .column("permanent_failures", type: .int, .notNull)
+            .column("last_reply", type: .text, .notNull)
+            .column("last_at_us", type: .bigint, .notNull)
+            .column("suppressed_at_us", type: .bigint)
+            .run()
     }
 
     /// Instants are BIGINT microseconds since the epoch (UTC), exact on both engines.

@@ -220,6 +220,54 @@ public struct OutboxRepository: Sendable {
         }
     }
 
+    /// Counts a permanent refusal of each address; an address reaching `threshold` refusals is
+    /// suppressed. Returns the addresses suppressed by this call.
+    @discardableResult
+    public func recordPermanentRefusal(of addresses: [String], reply: String, at now: Instant, threshold: Int) async throws -> [String] {
+        let keys = Array(Set(addresses.map { $0.lowercased() })).sorted()
+        guard !keys.isEmpty else { return [] }
+        return try await database.transaction { db in
+            var suppressed: [String] = []
+            for address in keys {
+                let row = try await db.select().column("permanent_failures").column("suppressed_at_us").from("mail_bounces")
+                    .where("address", .equal, SQLBind(address)).first()
+                let count = Int(try row?.int64("permanent_failures") ?? 0) + 1
+                let alreadySuppressed = try row?.optionalInt64("suppressed_at_us") != nil
+                let suppress = !alreadySuppressed && count >= max(1, threshold)
+                let suppressedAt: Int64? = suppress ? now.microsecondsSinceEpoch : try row?.optionalInt64("suppressed_at_us")
+                if row == nil {
+                    try await db.insert(into: "mail_bounces")
+                        .columns("address", "permanent_failures", "last_reply", "last_at_us", "suppressed_at_us")
+                        .values(SQLBind(address), SQLBind(Int64(count)), SQLBind(String(reply.prefix(1000))), SQLBind(now.microsecondsSinceEpoch), SQLBind(suppressedAt))
+                        .run()
+                } else {
+                    try await db.update("mail_bounces")
+                        .set("permanent_failures", to: SQLBind(Int64(count)))
+                        .set("last_reply", to: SQLBind(String(reply.prefix(1000))))
+                        .set("last_at_us", to: SQLBind(now.microsecondsSinceEpoch))
+                        .set("suppressed_at_us", to: SQLBind(suppressedAt))
+                        .where("address", .equal, SQLBind(address))
+                        .run()
+                }
+                if suppress { suppressed.append(address) }
+            }
+            return suppressed
+        }
+    }
+
+    /// Which of `addresses` are suppressed (compared lower-cased).
+    public func suppressed(among addresses: [String]) async throws -> Set<String> {
+        let keys = Array(Set(addresses.map { $0.lowercased() }))
+        guard !keys.isEmpty else { return [] }
+        return try await database.withSession { db in
+            let rows = try await db.select().column("address").from("mail_bounces")
+                .where("address", .in, SQLBind.group(keys))
+                .where("suppressed_at_us", .isNot, SQLLiteral.null)
+                .all()
+            return Set(try rows.map { try $0.string("address") })
+        }
+    }
+
     static func decode(_ row: any SQLRow) throws -> OutboxMessage {
         let table = "outbox_messages"
         return OutboxMessage(
