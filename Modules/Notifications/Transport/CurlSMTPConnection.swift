@@ -18,6 +18,33 @@ final class CurlSMTPConnection {
         self.settings = settings
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        // Options that hold for every message are set once; libcurl keeps them on the handle.
+        var setup = CURLE_OK
+        func set(_ option: CURLoption, _ value: Int) { if setup == CURLE_OK { setup = itsm_curl_easy_setopt_long(handle, option, value) } }
+        func set(_ option: CURLoption, _ value: String?) {
+            guard setup == CURLE_OK, let value else { return }
+            setup = itsm_curl_easy_setopt_string(handle, option, value)
+        }
+        set(CURLOPT_NOSIGNAL, 1)
+        set(CURLOPT_URL, settings.curlURL)
+        set(CURLOPT_UPLOAD, 1)
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, readCallback) }
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback) }
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer) }
+        set(CURLOPT_USE_SSL, settings.requireTLS ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_TRY.rawValue))
+        // Only when given: setting NULL would drop libcurl's default CA bundle.
+        set(CURLOPT_CAINFO, settings.caFile)
+        set(CURLOPT_USERNAME, settings.username)
+        set(CURLOPT_PASSWORD, settings.password)
+        set(CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout.microseconds / 1000))
+        set(CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout.microseconds / 1000))
+        set(CURLOPT_MAXAGE_CONN, Int(max(1, settings.maxIdleAge.microseconds / 1_000_000)))
+        guard setup == CURLE_OK else {
+            let message = String(cString: curl_easy_strerror(setup))
+            curl_easy_cleanup(handle)
+            errorBuffer.deallocate()
+            throw LibcurlError(code: Int(setup.rawValue), message: "libcurl option rejected: \(message)")
+        }
     }
 
     deinit {
@@ -49,33 +76,13 @@ final class CurlSMTPConnection {
         defer { curl_slist_free_all(recipients) }
 
         errorBuffer[0] = 0
-        var setup = CURLE_OK
-        func set(_ option: CURLoption, _ value: Int) { if setup == CURLE_OK { setup = itsm_curl_easy_setopt_long(handle, option, value) } }
-        func set(_ option: CURLoption, _ value: String?) {
-            guard setup == CURLE_OK else { return }
-            setup = value.map { itsm_curl_easy_setopt_string(handle, option, $0) } ?? itsm_curl_easy_setopt_pointer(handle, option, nil)
-        }
-
-        set(CURLOPT_NOSIGNAL, 1)
-        set(CURLOPT_URL, settings.curlURL)
-        set(CURLOPT_MAIL_FROM, "<\(envelope.sender)>")
+        // Only what differs per message; the rest was set once in init.
+        var setup = itsm_curl_easy_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(envelope.sender)>")
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients) }
-        set(CURLOPT_UPLOAD, 1)
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(envelope.data.count)) }
-        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, readCallback) }
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque()) }
-        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback) }
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque()) }
-        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer) }
-        set(CURLOPT_USE_SSL, settings.requireTLS ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_TRY.rawValue))
-        // Only when given: setting NULL would drop libcurl's default CA bundle.
-        if let caFile = settings.caFile { set(CURLOPT_CAINFO, caFile) }
-        set(CURLOPT_USERNAME, settings.username)
-        set(CURLOPT_PASSWORD, settings.password)
-        set(CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout.microseconds / 1000))
-        set(CURLOPT_TIMEOUT_MS, Int(settings.totalTimeout.microseconds / 1000))
-        set(CURLOPT_MAXAGE_CONN, Int(max(1, settings.maxIdleAge.microseconds / 1_000_000)))
-        set(CURLOPT_FRESH_CONNECT, freshConnection ? 1 : 0)
+        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_long(handle, CURLOPT_FRESH_CONNECT, freshConnection ? 1 : 0) }
         guard setup == CURLE_OK else {
             return .failed(DeliveryFailure(kind: .transient, text: "libcurl option rejected: \(String(cString: curl_easy_strerror(setup)))"))
         }
