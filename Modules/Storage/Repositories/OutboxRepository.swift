@@ -160,25 +160,20 @@ public struct OutboxRepository: Sendable {
 
     /// Puts a message back in the queue for another attempt at `nextAttempt`, unless it was sent meanwhile.
     public func markRetry(_ id: Int64, error: String, smtpCode: Int?, nextAttempt: Instant) async throws {
-        try await database.withSession { db in
-            try await db.update("outbox_messages")
-                .set("status", to: SQLBind(OutboxMessage.Status.queued.rawValue))
-                .set("next_attempt_at_us", to: SQLBind(nextAttempt.microsecondsSinceEpoch))
-                .set("last_error", to: SQLBind(String(error.prefix(1000))))
-                .set("smtp_code", to: SQLBind(smtpCode.map(Int64.init)))
-                .set("claimed_by", to: SQLLiteral.null).set("claimed_until_us", to: SQLLiteral.null)
-                .where("id", .equal, SQLBind(id))
-                .where("status", .notEqual, SQLBind(OutboxMessage.Status.sent.rawValue))
-                .run()
-        }
+        try await markUnsent(id, status: .queued, error: error, smtpCode: smtpCode, stamp: ("next_attempt_at_us", nextAttempt))
     }
 
     /// Gives up on a message, keeping the reason, unless it was sent meanwhile.
     public func markFailed(_ id: Int64, error: String, smtpCode: Int?, at now: Instant) async throws {
+        try await markUnsent(id, status: .failed, error: error, smtpCode: smtpCode, stamp: ("failed_at_us", now))
+    }
+
+    /// Releases the claim with the attempt's error; a message already sent is left alone.
+    private func markUnsent(_ id: Int64, status: OutboxMessage.Status, error: String, smtpCode: Int?, stamp: (column: String, at: Instant)) async throws {
         try await database.withSession { db in
             try await db.update("outbox_messages")
-                .set("status", to: SQLBind(OutboxMessage.Status.failed.rawValue))
-                .set("failed_at_us", to: SQLBind(now.microsecondsSinceEpoch))
+                .set("status", to: SQLBind(status.rawValue))
+                .set(SQLIdentifier(stamp.column), to: SQLBind(stamp.at.microsecondsSinceEpoch))
                 .set("last_error", to: SQLBind(String(error.prefix(1000))))
                 .set("smtp_code", to: SQLBind(smtpCode.map(Int64.init)))
                 .set("claimed_by", to: SQLLiteral.null).set("claimed_until_us", to: SQLLiteral.null)
