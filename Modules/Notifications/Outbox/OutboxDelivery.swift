@@ -49,7 +49,7 @@ public struct OutboxDelivery: Sendable {
         var sendable: [OutboxMessage] = []
         for message in batch {
             if !suppressed.isEmpty, message.recipients.allSatisfy({ suppressed.contains($0.lowercased()) }) {
-                try await outbox.markFailed(message.id, error: "not sent: the address is suppressed after permanent failures", smtpCode: nil, at: now())
+                try await outbox.markFailed(message.id, error: "not sent: the address is suppressed after permanent failures", smtpCode: nil, at: now(), worker: workerName)
                 round.failed += 1
             } else {
                 sendable.append(message)
@@ -66,13 +66,15 @@ public struct OutboxDelivery: Sendable {
             for await outcome in group { outcomes.append(outcome) }
             return outcomes
         }
-        // Deliveries are recorded together, in one statement; failures one by one (they are rare).
-        var delivered: [(id: Int64, reply: String)] = []
+        // What went out is recorded first, in one statement: a failing write below must not leave
+        // a delivered message to be claimed and sent again. Failures follow one by one (they are rare).
+        let delivered: [(id: Int64, reply: String)] = outcomes.compactMap { message, result in
+            if case .delivered(let reply) = result { (message.id, reply) } else { nil }
+        }
+        try await outbox.markSent(delivered, at: now())
+        round.sent += delivered.count
         for (message, result) in outcomes {
-            if case .delivered(let reply) = result {
-                delivered.append((message.id, reply))
-                continue
-            }
+            if case .delivered = result { continue }
             switch try await record(result, for: message) {
             case .sent: round.sent += 1
             case .queued: round.retried += 1
@@ -80,8 +82,6 @@ public struct OutboxDelivery: Sendable {
             case .sending: break
             }
         }
-        try await outbox.markSent(delivered, at: now())
-        round.sent += delivered.count
         return round
     }
 
@@ -97,7 +97,7 @@ public struct OutboxDelivery: Sendable {
         case .failed(let failure):
             metadata["reason"] = .string(LogRedaction.maskingAddresses(in: failure.description))
             if failure.kind == .permanent {
-                try await outbox.markFailed(message.id, error: failure.text, smtpCode: failure.smtpCode, at: at)
+                try await outbox.markFailed(message.id, error: failure.text, smtpCode: failure.smtpCode, at: at, worker: workerName)
                 logger.warning("message failed permanently", metadata: metadata)
                 let newlySuppressed = try await outbox.recordPermanentRefusal(
                     of: failure.refusedRecipients, reply: failure.text, at: at, threshold: policy.suppressAfterPermanentFailures
@@ -111,11 +111,11 @@ public struct OutboxDelivery: Sendable {
             let next = at + policy.backoff(afterAttempt: message.attempts, jitter: jitter())
             if next - message.createdAt > policy.maximumAge {
                 let reason = "gave up after \(message.attempts) attempts: \(failure.text)"
-                try await outbox.markFailed(message.id, error: reason, smtpCode: failure.smtpCode, at: at)
+                try await outbox.markFailed(message.id, error: reason, smtpCode: failure.smtpCode, at: at, worker: workerName)
                 logger.warning("message expired in the outbox", metadata: metadata)
                 return .failed
             }
-            try await outbox.markRetry(message.id, error: failure.text, smtpCode: failure.smtpCode, nextAttempt: next)
+            try await outbox.markRetry(message.id, error: failure.text, smtpCode: failure.smtpCode, nextAttempt: next, worker: workerName)
             logger.info("message will be retried", metadata: metadata.merging(["next_attempt": .string(next.iso8601)]) { $1 })
             return .queued
         }

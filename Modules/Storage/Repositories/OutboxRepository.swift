@@ -158,20 +158,24 @@ public struct OutboxRepository: Sendable {
         }
     }
 
-    /// Puts a message back in the queue for another attempt at `nextAttempt`, unless it was sent meanwhile.
-    public func markRetry(_ id: Int64, error: String, smtpCode: Int?, nextAttempt: Instant) async throws {
-        try await markUnsent(id, status: .queued, error: error, smtpCode: smtpCode, stamp: ("next_attempt_at_us", nextAttempt))
+    /// Puts a message back in the queue for another attempt at `nextAttempt`, unless it was sent
+    /// meanwhile or (when `worker` is given) another worker has claimed it since.
+    public func markRetry(_ id: Int64, error: String, smtpCode: Int?, nextAttempt: Instant, worker: String? = nil) async throws {
+        try await markUnsent(id, status: .queued, error: error, smtpCode: smtpCode, stamp: ("next_attempt_at_us", nextAttempt), worker: worker)
     }
 
-    /// Gives up on a message, keeping the reason, unless it was sent meanwhile.
-    public func markFailed(_ id: Int64, error: String, smtpCode: Int?, at now: Instant) async throws {
-        try await markUnsent(id, status: .failed, error: error, smtpCode: smtpCode, stamp: ("failed_at_us", now))
+    /// Gives up on a message, keeping the reason, unless it was sent meanwhile or (when `worker` is
+    /// given) another worker has claimed it since.
+    public func markFailed(_ id: Int64, error: String, smtpCode: Int?, at now: Instant, worker: String? = nil) async throws {
+        try await markUnsent(id, status: .failed, error: error, smtpCode: smtpCode, stamp: ("failed_at_us", now), worker: worker)
     }
 
     /// Releases the claim with the attempt's error; a message already sent is left alone.
-    private func markUnsent(_ id: Int64, status: OutboxMessage.Status, error: String, smtpCode: Int?, stamp: (column: String, at: Instant)) async throws {
+    private func markUnsent(
+        _ id: Int64, status: OutboxMessage.Status, error: String, smtpCode: Int?, stamp: (column: String, at: Instant), worker: String?
+    ) async throws {
         try await database.withSession { db in
-            try await db.update("outbox_messages")
+            var update = db.update("outbox_messages")
                 .set("status", to: SQLBind(status.rawValue))
                 .set(SQLIdentifier(stamp.column), to: SQLBind(stamp.at.microsecondsSinceEpoch))
                 .set("last_error", to: SQLBind(String(error.prefix(1000))))
@@ -179,7 +183,9 @@ public struct OutboxRepository: Sendable {
                 .set("claimed_by", to: SQLLiteral.null).set("claimed_until_us", to: SQLLiteral.null)
                 .where("id", .equal, SQLBind(id))
                 .where("status", .notEqual, SQLBind(OutboxMessage.Status.sent.rawValue))
-                .run()
+            // A worker whose lease ran out must not release the claim of the worker now sending it.
+            if let worker { update = update.where("claimed_by", .equal, SQLBind(worker)) }
+            try await update.run()
         }
     }
 
