@@ -55,17 +55,10 @@ public struct OutboxDelivery: Sendable {
                 sendable.append(message)
             }
         }
-        let outcomes = await withTaskGroup(of: (OutboxMessage, DeliveryResult).self) { group in
-            for message in sendable {
-                group.addTask {
-                    let envelope = Envelope(sender: message.sender, recipients: message.recipients, data: message.data, messageID: message.messageID)
-                    return (message, await transport.send(envelope))
-                }
-            }
-            var outcomes: [(OutboxMessage, DeliveryResult)] = []
-            for await outcome in group { outcomes.append(outcome) }
-            return outcomes
-        }
+        let results = await transport.send(sendable.map {
+            Envelope(sender: $0.sender, recipients: $0.recipients, data: $0.data, messageID: $0.messageID)
+        })
+        let outcomes = Array(zip(sendable, results))
         // What went out is recorded first, in one statement: a failing write below must not leave
         // a delivered message to be claimed and sent again. Failures follow one by one (they are rare).
         let delivered: [(id: Int64, reply: String)] = outcomes.compactMap { message, result in

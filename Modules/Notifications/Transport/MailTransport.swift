@@ -19,6 +19,19 @@ public struct Envelope: Sendable, Hashable {
     }
 }
 
+extension MailTransport {
+    public func send(_ envelopes: [Envelope]) async -> [DeliveryResult] {
+        await withTaskGroup(of: (Int, DeliveryResult).self) { group in
+            for (index, envelope) in envelopes.enumerated() {
+                group.addTask { (index, await send(envelope)) }
+            }
+            var results = [DeliveryResult?](repeating: nil, count: envelopes.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0 ?? .failed(DeliveryFailure(kind: .transient, text: "no result")) }
+        }
+    }
+}
+
 /// Why a delivery attempt failed, as the outbox needs to know it.
 public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: String, Sendable, Hashable {
@@ -58,6 +71,8 @@ public enum DeliveryResult: Sendable, Hashable {
 /// Something that delivers envelopes: SMTP through libcurl, or `.eml` files in a folder.
 public protocol MailTransport: Sendable {
     func send(_ envelope: Envelope) async -> DeliveryResult
+    /// Sends many; results in the same order. Transports may do this with fewer thread hops.
+    func send(_ envelopes: [Envelope]) async -> [DeliveryResult]
     /// Lets in-flight transfers finish, then releases connections and threads.
     func shutdown() async
 }

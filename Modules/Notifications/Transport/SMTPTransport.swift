@@ -37,7 +37,7 @@ public final class SMTPTransport: MailTransport {
                     if case .failed(let failure) = result {
                         logger.debug("smtp send failed", metadata: ["message_id": .string(job.envelope.messageID), "reason": .string(failure.description)])
                     }
-                    job.continuation.resume(returning: result)
+                    job.complete(result)
                 }
                 finished.leave()
             }
@@ -48,11 +48,25 @@ public final class SMTPTransport: MailTransport {
 
     public func send(_ envelope: Envelope) async -> DeliveryResult {
         await withCheckedContinuation { continuation in
-            if !queue.add(Job(envelope: envelope, continuation: continuation)) {
-                continuation.resume(returning: .failed(DeliveryFailure(kind: .transient, text: "the SMTP transport is shutting down")))
-            }
+            let job = Job(envelope: envelope) { continuation.resume(returning: $0) }
+            if !queue.add([job]) { job.complete(Self.shuttingDown) }
         }
     }
+
+    /// Queues the whole batch at once and resumes the caller once, when the last one is done:
+    /// no hop back to the concurrency pool per message.
+    public func send(_ envelopes: [Envelope]) async -> [DeliveryResult] {
+        guard !envelopes.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            let collector = BatchResults(count: envelopes.count) { continuation.resume(returning: $0) }
+            let jobs = envelopes.enumerated().map { index, envelope in
+                Job(envelope: envelope) { collector.set(index, $0) }
+            }
+            if !queue.add(jobs) { jobs.forEach { $0.complete(Self.shuttingDown) } }
+        }
+    }
+
+    private static let shuttingDown = DeliveryResult.failed(DeliveryFailure(kind: .transient, text: "the SMTP transport is shutting down"))
 
     /// Stops taking jobs; the workers finish what is queued and in flight, then exit.
     public func shutdown() async {
@@ -65,7 +79,32 @@ public final class SMTPTransport: MailTransport {
 
 private struct Job: Sendable {
     let envelope: Envelope
-    let continuation: CheckedContinuation<DeliveryResult, Never>
+    /// Called exactly once, on the worker thread, with the transfer's result.
+    let complete: @Sendable (DeliveryResult) -> Void
+}
+
+/// Collects a batch's results and hands them over once all have arrived.
+// @unchecked: `results` and `remaining` are only touched while holding `lock`.
+private final class BatchResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [DeliveryResult?]
+    private var remaining: Int
+    private let done: @Sendable ([DeliveryResult]) -> Void
+
+    init(count: Int, done: @escaping @Sendable ([DeliveryResult]) -> Void) {
+        self.results = Array(repeating: nil, count: count)
+        self.remaining = count
+        self.done = done
+    }
+
+    func set(_ index: Int, _ result: DeliveryResult) {
+        lock.lock()
+        results[index] = result
+        remaining -= 1
+        let finished = remaining == 0 ? results.map { $0 ?? .failed(DeliveryFailure(kind: .transient, text: "no result")) } : nil
+        lock.unlock()
+        if let finished { done(finished) }
+    }
 }
 
 /// A FIFO of jobs that worker threads block on.
@@ -76,13 +115,13 @@ private final class JobQueue: @unchecked Sendable {
     private var head = 0
     private var closed = false
 
-    /// Adds a job; false once the queue is closed.
-    func add(_ job: Job) -> Bool {
+    /// Adds jobs; false (and none added) once the queue is closed.
+    func add(_ new: [Job]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !closed else { return false }
-        jobs.append(job)
-        condition.signal()
+        jobs.append(contentsOf: new)
+        if new.count == 1 { condition.signal() } else { condition.broadcast() }
         return true
     }
 

@@ -20,7 +20,6 @@ public enum Schema {
             .column("sender", type: .text, .notNull)
             .column("recipients", type: .text, .notNull)  // JSON array of addresses
             .column("message_id", type: .text, .notNull)
-            .column("data", type: .blob, .notNull)
             .column("status", type: .text, .notNull)  // queued, sending, sent, failed
             .column("attempts", type: .int, .notNull)
             .column("created_at_us", type: .bigint, .notNull)
@@ -32,6 +31,12 @@ public enum Schema {
             .column("sent_at_us", type: .bigint)
             .column("failed_at_us", type: .bigint)
             .column("server_reply", type: .text)
+            .run()
+        // The bytes live apart from the status row: claiming and marking rewrite only the small row
+        // (SQLite rewrites a whole row on any update), never the message.
+        try await db.create(table: "outbox_payloads")
+            .column("message_id", type: .bigint, .primaryKey(autoIncrement: false), .references("outbox_messages", "id", onDelete: .cascade))
+            .column("data", type: .blob, .notNull)
             .run()
         try await db.create(index: "outbox_due").on("outbox_messages")
             .column("status").column("priority").column("next_attempt_at_us").run()

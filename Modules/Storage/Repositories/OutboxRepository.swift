@@ -92,19 +92,21 @@ public struct OutboxRepository: Sendable {
     private static func insert(_ message: NewOutboxMessage, at now: Instant, on db: any SQLDatabase) async throws -> Bool {
         let rows = try await db.insert(into: "outbox_messages")
             .columns(
-                "idempotency_key", "kind", "priority", "sender", "recipients", "message_id", "data", "status", "attempts",
+                "idempotency_key", "kind", "priority", "sender", "recipients", "message_id", "status", "attempts",
                 "created_at_us", "next_attempt_at_us"
             )
             .values(
                 SQLBind(message.idempotencyKey), SQLBind(message.kind), SQLBind(Int64(message.priority)), SQLBind(message.sender),
-                SQLBind(try jsonText(message.recipients)), SQLBind(message.messageID), SQLBind(Data(message.data)),
+                SQLBind(try jsonText(message.recipients)), SQLBind(message.messageID),
                 SQLBind(OutboxMessage.Status.queued.rawValue), SQLBind(Int64(0)), SQLBind(now.microsecondsSinceEpoch),
                 SQLBind(now.microsecondsSinceEpoch)
             )
             .ignoringConflicts(with: "idempotency_key")
             .returning("id")
             .all()
-        return !rows.isEmpty
+        guard let id = try rows.first?.int64("id") else { return false }
+        try await db.insert(into: "outbox_payloads").columns("message_id", "data").values(SQLBind(id), SQLBind(Data(message.data))).run()
+        return true
     }
 
     /// Claims up to `limit` due messages for `worker` until `now + lease`: queued ones whose time has
@@ -115,20 +117,27 @@ public struct OutboxRepository: Sendable {
         let now = now.microsecondsSinceEpoch
         let until = now + lease.microseconds
         return try await database.transaction { db in
+            // Expired claims (a crashed worker's) go back to the queue first; two indexed statements
+            // rather than one OR that would scan the whole table.
+            let release: SQLQueryString = """
+                UPDATE outbox_messages SET status = 'queued', claimed_by = NULL, claimed_until_us = NULL
+                WHERE status = 'sending' AND claimed_until_us < \(bind: now)
+                """
+            try await db.raw(release).run()
             let lock: SQLQueryString = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
             let query: SQLQueryString = """
                 UPDATE outbox_messages
                 SET status = 'sending', claimed_by = \(bind: worker), claimed_until_us = \(bind: until), attempts = attempts + 1
                 WHERE id IN (
                     SELECT id FROM outbox_messages
-                    WHERE (status = 'queued' AND next_attempt_at_us <= \(bind: now))
-                       OR (status = 'sending' AND claimed_until_us < \(bind: now))
+                    WHERE status = 'queued' AND next_attempt_at_us <= \(bind: now)
                     ORDER BY priority, next_attempt_at_us, id
                     LIMIT \(literal: max(1, limit))\(lock)
                 )
                 RETURNING *
                 """
-            return try await db.raw(query).all().map(Self.decode).sorted { ($0.priority, $0.nextAttemptAt, $0.id) < ($1.priority, $1.nextAttemptAt, $1.id) }
+            return try await Self.decode(try await db.raw(query).all(), on: db)
+                .sorted { ($0.priority, $0.nextAttemptAt, $0.id) < ($1.priority, $1.nextAttemptAt, $1.id) }
         }
     }
 
@@ -190,18 +199,36 @@ public struct OutboxRepository: Sendable {
     }
 
     public func get(_ id: Int64) async throws -> OutboxMessage {
-        let row = try await database.withSession { db in
-            try await db.select().column("*").from("outbox_messages").where("id", .equal, SQLBind(id)).first()
+        let message = try await database.withSession { db in
+            try await Self.decode(try await db.select().column("*").from("outbox_messages").where("id", .equal, SQLBind(id)).all(), on: db).first
         }
-        guard let row else { throw StorageError.notFound(record: "outbox message", id: id) }
-        return try Self.decode(row)
+        guard let message else { throw StorageError.notFound(record: "outbox message", id: id) }
+        return message
     }
 
     public func list(status: OutboxMessage.Status? = nil, limit: Int = 100) async throws -> [OutboxMessage] {
         try await database.withSession { db in
             var query = db.select().column("*").from("outbox_messages")
             if let status { query = query.where("status", .equal, SQLBind(status.rawValue)) }
-            return try await query.orderBy("id").limit(limit).all().map(Self.decode)
+            return try await Self.decode(try await query.orderBy("id").limit(limit).all(), on: db)
+        }
+    }
+
+    /// Messages from their status rows plus their bytes from `outbox_payloads` (one query for all).
+    static func decode(_ rows: [any SQLRow], on db: any SQLDatabase) async throws -> [OutboxMessage] {
+        let ids = try rows.map { try $0.int64("id") }
+        var payloads: [Int64: [UInt8]] = [:]
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(start + 500, ids.count)])
+            for row in try await db.select().column("message_id").column("data").from("outbox_payloads")
+                .where("message_id", .in, SQLBind.group(chunk)).all() {
+                payloads[try row.int64("message_id")] = [UInt8](try row.decode(column: "data", as: Data.self))
+            }
+        }
+        return try rows.map { row in
+            let id = try row.int64("id")
+            guard let data = payloads[id] else { throw StorageError.corruptRow(table: "outbox_payloads", column: "message_id", value: "\(id) missing") }
+            return try decode(row, data: data)
         }
     }
 
@@ -269,13 +296,13 @@ public struct OutboxRepository: Sendable {
         }
     }
 
-    static func decode(_ row: any SQLRow) throws -> OutboxMessage {
+    static func decode(_ row: any SQLRow, data: [UInt8]) throws -> OutboxMessage {
         let table = "outbox_messages"
         return OutboxMessage(
             id: try row.int64("id"), idempotencyKey: try row.string("idempotency_key"), kind: try row.string("kind"),
             priority: Int(try row.int64("priority")), sender: try row.string("sender"),
             recipients: try row.json("recipients", table: table, as: [String].self), messageID: try row.string("message_id"),
-            data: [UInt8](try row.decode(column: "data", as: Data.self)), status: try row.value("status", table: table),
+            data: data, status: try row.value("status", table: table),
             attempts: Int(try row.int64("attempts")), createdAt: try row.instant("created_at_us"),
             nextAttemptAt: try row.instant("next_attempt_at_us"), claimedBy: try row.optionalString("claimed_by"),
             claimedUntil: try row.optionalInstant("claimed_until_us"), lastError: try row.optionalString("last_error"),

@@ -30,6 +30,8 @@ struct OutboxBench {
         let now = Instant(Date())
         let (store, _) = try await Store.open(.sqlite(path: folder.appendingPathComponent("bench.sqlite").path), now: now, logger: logger)
         let body = message(size: options.size)
+        let enqueueStart = ContinuousClock.now
+        defer { FileHandle.standardError.write(Data("enqueue took \(ContinuousClock.now - enqueueStart) before delivery (not timed)\n".utf8)) }
         for chunk in stride(from: 0, to: options.messages, by: 1000) {
             try await store.transaction { tx in
                 for index in chunk..<min(chunk + 1000, options.messages) {
