@@ -172,9 +172,11 @@ private let headerCallback: itsm_curl_data_callback = { buffer, size, count, use
     let length = size * count
     guard let buffer, let userdata else { return length }
     let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
-    let bytes = UnsafeRawBufferPointer(start: buffer, count: length)
-    let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    if !line.isEmpty {
+    // Trim the line end on the bytes: this runs for every reply, so no Foundation string work.
+    var end = length
+    while end > 0, [0x0D, 0x0A, 0x20].contains(UInt8(bitPattern: buffer[end - 1])) { end -= 1 }
+    if end > 0 {
+        let line = String(decoding: UnsafeRawBufferPointer(start: buffer, count: end), as: UTF8.self)
         state.replies.append(ReplyLine(line: line))
         if state.replies.count > 64 { state.replies.removeFirst(state.replies.count - 64) }
     }
