@@ -62,7 +62,8 @@ struct SchedulerCommand: AsyncParsableCommand {
         switch configuration.mail {
         case let .smtp(url, options):
             let settings = SMTPSettings(
-                url: url, requireTLS: options.requireTLS, caFile: options.caFile, ehloName: options.ehloName,
+                url: url, requireTLS: options.requireTLS, caFile: options.caFile, username: options.username,
+                password: options.password, ehloName: options.ehloName,
                 connectTimeout: .seconds(options.connectTimeoutSeconds), totalTimeout: .seconds(options.totalTimeoutSeconds),
                 connections: options.connections
             )
@@ -72,8 +73,13 @@ struct SchedulerCommand: AsyncParsableCommand {
             transport = FileTransport(directory: directory)
             mail = "files in \(directory)"
         }
+        let policy = DeliveryPolicy(
+            maximumAge: .hours(Int64(configuration.outbox.maximumAgeHours)),
+            suppressAfterPermanentFailures: configuration.outbox.suppressAfterPermanentFailures
+        )
         let delivery = OutboxDelivery(
-            outbox: store.outbox, transport: transport, workerName: Self.workerName(), now: { Instant(Date()) }, logger: logger
+            outbox: store.outbox, transport: transport, policy: policy, workerName: Self.workerName(), now: { Instant(Date()) },
+            logger: logger
         )
         let startedMetadata: Logger.Metadata = [
             "database": .string(configuration.database.description), "mail": .string(mail),

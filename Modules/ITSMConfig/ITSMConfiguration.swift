@@ -24,6 +24,17 @@ public struct ITSMConfiguration: Sendable, Hashable {
         public var connections = 8
         public var connectTimeoutSeconds = 10
         public var totalTimeoutSeconds = 60
+        /// AUTH credentials when not in the URL (never logged).
+        public var username: String?
+        public var password: String?
+    }
+
+    /// How the outbox retries and when it gives up on an address.
+    public struct OutboxOptions: Sendable, Hashable {
+        /// A message still failing transiently after this many hours is marked failed.
+        public var maximumAgeHours = 48
+        /// Permanent refusals of an address before it is suppressed.
+        public var suppressAfterPermanentFailures = 1
     }
 
     public var database: DatabaseLocation
@@ -35,6 +46,7 @@ public struct ITSMConfiguration: Sendable, Hashable {
     public var secretKey: String?
     /// Where the embedded database, file mail and the generated key live by default.
     public var stateDirectory: String
+    public var outbox = OutboxOptions()
 
     /// The keys, as environment variable and as config-file path.
     public enum Key: String, CaseIterable, Sendable {
@@ -50,6 +62,10 @@ public struct ITSMConfiguration: Sendable, Hashable {
         case smtpConnections = "smtp.connections"
         case smtpConnectTimeout = "smtp.connectTimeout"
         case smtpTotalTimeout = "smtp.totalTimeout"
+        case smtpUsername = "smtp.username"
+        case smtpPassword = "smtp.password"
+        case outboxMaximumAgeHours = "outbox.maxAgeHours"
+        case outboxSuppressAfter = "outbox.suppressAfter"
 
         /// `ITSM_DATABASE_URL` for `database.url`.
         public var environmentName: String {
@@ -63,7 +79,7 @@ public struct ITSMConfiguration: Sendable, Hashable {
         /// Whether a JSON number or boolean is an acceptable value (the rest are text: URLs, paths, keys).
         var acceptsNumber: Bool {
             switch self {
-            case .smtpRequireTLS, .smtpConnections, .smtpConnectTimeout, .smtpTotalTimeout: true
+            case .smtpRequireTLS, .smtpConnections, .smtpConnectTimeout, .smtpTotalTimeout, .outboxMaximumAgeHours, .outboxSuppressAfter: true
             default: false
             }
         }
@@ -145,9 +161,20 @@ public struct ITSMConfiguration: Sendable, Hashable {
             throw .invalid(key: .secretKey, reason: "the key is \(secretKey.utf8.count) characters long; use at least 32 random characters (e.g. `openssl rand -hex 32`)")
         }
 
-        return ITSMConfiguration(
+        var outbox = OutboxOptions()
+        for (key, range) in [(Key.outboxMaximumAgeHours, 1...720), (Key.outboxSuppressAfter, 1...100)] {
+            guard let raw = text(key) else { continue }
+            guard let value = Int(raw), range.contains(value) else {
+                throw .invalid(key: key, reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+            }
+            if key == .outboxMaximumAgeHours { outbox.maximumAgeHours = value } else { outbox.suppressAfterPermanentFailures = value }
+        }
+
+        var configuration = ITSMConfiguration(
             database: database, mail: mail, publicURL: publicURL, httpBind: httpBind, secretKey: secretKey, stateDirectory: state
         )
+        configuration.outbox = outbox
+        return configuration
     }
 
     static func smtpOptions(_ reader: ConfigReader, text: (Key, Bool) -> String?) throws(ConfigurationError) -> SMTPOptions {
@@ -181,6 +208,8 @@ public struct ITSMConfiguration: Sendable, Hashable {
         if let value = try number(.smtpConnections, range: 1...64) { options.connections = value }
         if let value = try number(.smtpConnectTimeout, range: 1...600) { options.connectTimeoutSeconds = value }
         if let value = try number(.smtpTotalTimeout, range: 1...3600) { options.totalTimeoutSeconds = value }
+        options.username = text(.smtpUsername, true)
+        options.password = text(.smtpPassword, true)
         return options
     }
 
