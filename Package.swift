@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // MARK: Libraries
@@ -43,7 +44,7 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Domain", "Storage"], path: "Modules/Reporting", swiftSettings: strict),
         .target(
             name: "Notifications",
-            dependencies: ["Domain", "Storage", "CCurlShim", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Domain", "Storage", "CCurlShim", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Modules/Notifications",
             swiftSettings: strict
         ),

@@ -3,6 +3,7 @@ import Foundation
 /// The kinds of record that keep an audit trail.
 public enum RecordKind: String, CaseIterable, Sendable, Codable, Hashable {
     case service, incident, problem, change, request, improvement
+    case subscription
 }
 
 /// A record's states: named, finite, with the moves each state allows.

@@ -1,3 +1,4 @@
+import Foundation
 import Domain
 import Logging
 import Storage
@@ -41,76 +42,115 @@ public struct OutboxDelivery: Sendable {
     /// Claims one batch of due messages and delivers them concurrently (the transport bounds the
     /// real concurrency by its connections). Returns what happened; `claimed == 0` means idle.
     public func deliverDueMessages() async throws -> DeliveryRound {
-        let batch = try await outbox.claim(limit: policy.batchSize, worker: workerName, now: now(), lease: policy.lease)
+        // Each round's claim has its own name, so a late write by one round (or lane) can never
+        // release another's claim on the same message.
+        let claim = "\(workerName)/\(UUID().uuidString)"
+        let batch = try await outbox.claim(limit: policy.batchSize, worker: claim, now: now(), lease: policy.lease)
         var round = DeliveryRound(claimed: batch.count)
         guard !batch.isEmpty else { return round }
         // A suppressed address is never mailed, whatever was queued for it before.
         let suppressed = try await outbox.suppressed(among: batch.flatMap(\.recipients))
-        var sendable: [OutboxMessage] = []
+        var sendable: [(message: OutboxMessage, envelope: Envelope)] = []
         for message in batch {
-            if !suppressed.isEmpty, message.recipients.allSatisfy({ suppressed.contains($0.lowercased()) }) {
-                try await outbox.markFailed(message.id, error: "not sent: the address is suppressed after permanent failures", smtpCode: nil, at: now(), worker: workerName)
+            let recipients = message.recipients.filter { !suppressed.contains($0.lowercased()) }
+            if recipients.isEmpty {
+                try await outbox.markFailed(message.id, error: "not sent: the address is suppressed after permanent failures", smtpCode: nil, at: now(), worker: claim)
                 round.failed += 1
             } else {
-                sendable.append(message)
+                sendable.append((message, Envelope(sender: message.sender, recipients: recipients, data: message.data, messageID: message.messageID)))
             }
         }
-        let results = await transport.send(sendable.map {
-            Envelope(sender: $0.sender, recipients: $0.recipients, data: $0.data, messageID: $0.messageID)
-        })
-        let outcomes = Array(zip(sendable, results))
+        let results = await sendRenewingClaims(sendable.map(\.envelope), claim: claim)
+        let outcomes = Array(zip(sendable.map(\.message), results))
         // What went out is recorded first, in one statement: a failing write below must not leave
         // a delivered message to be claimed and sent again. Failures follow one by one (they are rare).
         let delivered: [(id: Int64, reply: String)] = outcomes.compactMap { message, result in
             if case .delivered(let reply) = result { (message.id, reply) } else { nil }
         }
-        try await outbox.markSent(delivered, at: now())
+        try await recordSent(delivered)
         round.sent += delivered.count
         for (message, result) in outcomes {
-            if case .delivered = result { continue }
-            switch try await record(result, for: message) {
-            case .sent: round.sent += 1
+            guard case .failed(let failure) = result else { continue }
+            switch try await record(failure, for: message, claim: claim) {
             case .queued: round.retried += 1
             case .failed: round.failed += 1
-            case .sending: break
+            case .sent, .sending: break
             }
         }
         return round
     }
 
-    /// Writes the outcome of one attempt and returns the message's new status.
-    func record(_ result: DeliveryResult, for message: OutboxMessage) async throws -> OutboxMessage.Status {
-        let at = now()
-        var metadata: Logger.Metadata = ["message_id": .string(message.messageID), "outbox_id": .stringConvertible(message.id), "attempt": .stringConvertible(message.attempts)]
-        switch result {
-        case .delivered(let reply):
-            try await outbox.markSent(message.id, reply: reply, at: at)
-            logger.debug("message sent", metadata: metadata)
-            return .sent
-        case .failed(let failure):
-            metadata["reason"] = .string(LogRedaction.maskingAddresses(in: failure.description))
-            if failure.kind == .permanent {
-                try await outbox.markFailed(message.id, error: failure.text, smtpCode: failure.smtpCode, at: at, worker: workerName)
-                logger.warning("message failed permanently", metadata: metadata)
-                let newlySuppressed = try await outbox.recordPermanentRefusal(
-                    of: failure.refusedRecipients, reply: failure.text, at: at, threshold: policy.suppressAfterPermanentFailures
-                )
-                if !newlySuppressed.isEmpty {
-                    // The count only, never the addresses, at this level.
-                    logger.notice("addresses suppressed after permanent failures", metadata: ["count": .stringConvertible(newlySuppressed.count)])
+    /// Sends while renewing the round's claims every third of the lease, so a slow server cannot
+    /// make a batch outlast its lease and be claimed (and sent) again by another worker.
+    private func sendRenewingClaims(_ envelopes: [Envelope], claim: String) async -> [DeliveryResult] {
+        await withTaskGroup(of: [DeliveryResult]?.self) { group in
+            group.addTask { await transport.send(envelopes) }
+            group.addTask {
+                let interval = Duration.microseconds(max(1_000_000, policy.lease.microseconds / 3))
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: interval) } catch { return nil }
+                    try? await outbox.renewClaims(worker: claim, until: now() + policy.lease)
                 }
-                return .failed
+                return nil
             }
-            let next = at + policy.backoff(afterAttempt: message.attempts, jitter: jitter())
-            if next - message.createdAt > policy.maximumAge {
-                let reason = "gave up after \(message.attempts) attempts: \(failure.text)"
-                try await outbox.markFailed(message.id, error: reason, smtpCode: failure.smtpCode, at: at, worker: workerName)
-                logger.warning("message expired in the outbox", metadata: metadata)
-                return .failed
+            var results: [DeliveryResult] = []
+            for await value in group {
+                if let value {
+                    results = value
+                    group.cancelAll()
+                }
             }
-            try await outbox.markRetry(message.id, error: failure.text, smtpCode: failure.smtpCode, nextAttempt: next, worker: workerName)
-            logger.info("message will be retried", metadata: metadata.merging(["next_attempt": .string(next.iso8601)]) { $1 })
-            return .queued
+            return results
         }
+    }
+
+    /// Marks deliveries sent, retrying a failing write for longer than a lease: giving up here
+    /// would have every one of them sent again once the lease ends.
+    private func recordSent(_ delivered: [(id: Int64, reply: String)]) async throws {
+        var wait = Duration.milliseconds(250)
+        var waited = Duration.zero
+        while true {
+            do {
+                try await outbox.markSent(delivered, at: now())
+                return
+            } catch {
+                guard waited < policy.lease * 2 else { throw error }
+                logger.error("cannot record sent messages; retrying", metadata: ["count": .stringConvertible(delivered.count), "error": .string("\(error)")])
+                try await Task.sleep(for: wait)
+                waited += wait
+                wait = min(wait * 2, .seconds(30))
+            }
+        }
+    }
+
+    /// Writes the outcome of one failed attempt and returns the message's new status.
+    func record(_ failure: DeliveryFailure, for message: OutboxMessage, claim: String) async throws -> OutboxMessage.Status {
+        let at = now()
+        let metadata: Logger.Metadata = [
+            "message_id": .string(message.messageID), "outbox_id": .stringConvertible(message.id),
+            "attempt": .stringConvertible(message.attempts), "reason": .string(LogRedaction.maskingAddresses(in: failure.description)),
+        ]
+        if failure.kind == .permanent {
+            try await outbox.markFailed(message.id, error: failure.text, smtpCode: failure.smtpCode, at: at, worker: claim)
+            logger.warning("message failed permanently", metadata: metadata)
+            let newlySuppressed = try await outbox.recordPermanentRefusal(
+                of: failure.refusedRecipients, reply: failure.text, at: at, threshold: policy.suppressAfterPermanentFailures
+            )
+            if !newlySuppressed.isEmpty {
+                // The count only, never the addresses, at this level.
+                logger.notice("addresses suppressed after permanent failures", metadata: ["count": .stringConvertible(newlySuppressed.count)])
+            }
+            return .failed
+        }
+        let next = at + policy.backoff(afterAttempt: message.attempts, jitter: jitter())
+        if next - message.createdAt > policy.maximumAge {
+            let reason = "gave up after \(message.attempts) attempts: \(failure.text)"
+            try await outbox.markFailed(message.id, error: reason, smtpCode: failure.smtpCode, at: at, worker: claim)
+            logger.warning("message expired in the outbox", metadata: metadata)
+            return .failed
+        }
+        try await outbox.markRetry(message.id, error: failure.text, smtpCode: failure.smtpCode, nextAttempt: next, worker: claim)
+        logger.info("message will be retried", metadata: metadata.merging(["next_attempt": .string(next.iso8601)]) { $1 })
+        return .queued
     }
 }

@@ -31,7 +31,9 @@ final class CurlSMTPConnection {
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_data_callback(handle, CURLOPT_READFUNCTION, readCallback) }
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback) }
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer) }
-        set(CURLOPT_USE_SSL, settings.requireTLS ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_TRY.rawValue))
+        // Credentials are never sent in clear: with a user name TLS is required, as if configured.
+        let requireTLS = settings.requireTLS || settings.username != nil || settings.password != nil
+        set(CURLOPT_USE_SSL, requireTLS ? Int(CURLUSESSL_ALL.rawValue) : Int(CURLUSESSL_TRY.rawValue))
         // Only when given: setting NULL would drop libcurl's default CA bundle.
         set(CURLOPT_CAINFO, settings.caFile)
         set(CURLOPT_USERNAME, settings.username)
@@ -63,6 +65,10 @@ final class CurlSMTPConnection {
     }
 
     private func perform(_ envelope: Envelope, freshConnection: Bool) -> DeliveryResult {
+        // The envelope becomes MAIL FROM / RCPT TO command lines: no CR, LF or brackets may pass.
+        for address in [envelope.sender] + envelope.recipients where !Envelope.isSafePath(address) {
+            return .failed(DeliveryFailure(kind: .permanent, text: "refused to send: an envelope address contains characters not allowed in SMTP"))
+        }
         transfers += 1
         let transfer = TransferState(data: envelope.data)
         let context = Unmanaged.passRetained(transfer)
@@ -111,16 +117,23 @@ final class CurlSMTPConnection {
 }
 
 extension CurlSMTPConnection {
-    /// The recipients a 5xx reply names (servers quote the address), or the only recipient when the
-    /// status is not about the sender (5.1.7/5.1.8); otherwise none, rather than blame good addresses.
+    /// The recipients a refusal is about: only a mailbox status (enhanced code 5.1.x or 5.2.x, not
+    /// the sender's 5.1.7/5.1.8) counts, naming the address, or for a single recipient implied.
+    /// Policy, relay, spam or size refusals (5.7.x, 5.3.x, ...) are about the message or about us,
+    /// never a reason to suppress an address.
     static func refusedRecipients(_ replies: [ReplyLine], _ recipients: [String]) -> [String] {
+        let mailboxRefusals = replies.filter { reply in
+            guard let code = reply.code, code >= 500 else { return false }
+            let status = reply.line.dropFirst(4)
+            let mailbox = status.hasPrefix("5.1.") || status.hasPrefix("5.2.")
+            return mailbox && !status.hasPrefix("5.1.7") && !status.hasPrefix("5.1.8")
+        }
+        guard !mailboxRefusals.isEmpty else { return [] }
         let named = recipients.filter { recipient in
-            replies.contains { ($0.code ?? 0) >= 500 && $0.line.localizedCaseInsensitiveContains("<\(recipient)>") }
+            mailboxRefusals.contains { $0.line.localizedCaseInsensitiveContains("<\(recipient)>") }
         }
         if !named.isEmpty { return named }
-        let status = replies.last(where: { ($0.code ?? 0) >= 500 })?.line.dropFirst(4) ?? ""
-        let aboutSender = status.hasPrefix("5.1.7") || status.hasPrefix("5.1.8")
-        return recipients.count == 1 && !aboutSender ? recipients : []
+        return recipients.count == 1 ? recipients : []
     }
 }
 

@@ -11,6 +11,12 @@ public struct Envelope: Sendable, Hashable {
     /// The Message-ID without angle brackets, for logs and file names.
     public var messageID: String
 
+    /// Whether `address` can stand in `MAIL FROM:<...>` / `RCPT TO:<...>`: no controls, spaces or brackets.
+    public static func isSafePath(_ address: String) -> Bool {
+        !address.isEmpty && address.utf8.count <= 254
+            && !address.unicodeScalars.contains { $0.value < 0x21 || $0.value == 0x7F || $0 == "<" || $0 == ">" }
+    }
+
     public init(sender: String, recipients: [String], data: [UInt8], messageID: String) {
         self.sender = sender
         self.recipients = recipients
@@ -75,4 +81,11 @@ public protocol MailTransport: Sendable {
     func send(_ envelopes: [Envelope]) async -> [DeliveryResult]
     /// Lets in-flight transfers finish, then releases connections and threads.
     func shutdown() async
+    /// Refuses queued work that has not started (it fails as transient, to be retried); transfers
+    /// in flight finish. Called when a graceful shutdown begins.
+    func stopAccepting()
+}
+
+extension MailTransport {
+    public func stopAccepting() {}
 }

@@ -16,26 +16,24 @@ public final class SMTPTransport: MailTransport {
         self.settings = settings
         self.queue = JobQueue()
         self.finished = DispatchGroup()
-        for index in 0..<settings.connections {
+        // Every handle is made before any thread starts, so a failure stops start-up with the error.
+        var connections: [Handover<CurlSMTPConnection>] = []
+        for _ in 0..<settings.connections { connections.append(Handover(try CurlSMTPConnection(settings: settings))) }
+        for (index, handover) in connections.enumerated() {
             let queue = self.queue
             let finished = self.finished
             finished.enter()
             let worker = Thread {
                 var logger = logger
                 logger[metadataKey: "smtp_worker"] = "\(index)"
-                // Created here, so the handle is owned by this thread alone.
-                let connection: CurlSMTPConnection?
-                do {
-                    connection = try CurlSMTPConnection(settings: settings)
-                } catch {
-                    logger.error("cannot create a libcurl handle: \(error)")
-                    connection = nil
-                }
+                let connection = handover.value
                 while let job = queue.next() {
-                    let result = connection?.send(job.envelope)
-                        ?? .failed(DeliveryFailure(kind: .transient, text: "no libcurl handle on worker \(index)"))
+                    let result = connection.send(job.envelope)
                     if case .failed(let failure) = result {
-                        logger.debug("smtp send failed", metadata: ["message_id": .string(job.envelope.messageID), "reason": .string(failure.description)])
+                        logger.debug("smtp send failed", metadata: [
+                            "message_id": .string(job.envelope.messageID),
+                            "reason": .string(LogRedaction.maskingAddresses(in: failure.description)),
+                        ])
                     }
                     job.complete(result)
                 }
@@ -68,13 +66,25 @@ public final class SMTPTransport: MailTransport {
 
     private static let shuttingDown = DeliveryResult.failed(DeliveryFailure(kind: .transient, text: "the SMTP transport is shutting down"))
 
+    public func stopAccepting() {
+        queue.close(failingPending: Self.shuttingDown)
+    }
+
     /// Stops taking jobs; the workers finish what is queued and in flight, then exit.
     public func shutdown() async {
-        queue.close()
+        queue.close(failingPending: nil)
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             finished.notify(queue: .global()) { continuation.resume() }
         }
     }
+}
+
+/// Hands a value to the one thread that uses it from then on.
+// @unchecked: written once, before the receiving thread starts; afterwards only that thread reads it,
+// and the creating thread drops its reference (the array of handovers goes out of scope in init).
+private final class Handover<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 private struct Job: Sendable {
@@ -140,10 +150,18 @@ private final class JobQueue: @unchecked Sendable {
         return job
     }
 
-    func close() {
+    /// Closes the queue. With `failingPending`, jobs not yet started complete with that result now.
+    func close(failingPending result: DeliveryResult?) {
         condition.lock()
         closed = true
+        var dropped: [Job] = []
+        if result != nil {
+            dropped = Array(jobs[head...])
+            jobs.removeAll()
+            head = 0
+        }
         condition.broadcast()
         condition.unlock()
+        if let result { for job in dropped { job.complete(result) } }
     }
 }

@@ -112,13 +112,22 @@ public struct OutboxRepository: Sendable {
     /// Claims up to `limit` due messages for `worker` until `now + lease`: queued ones whose time has
     /// come, and sending ones whose lease expired (a crashed worker's). Lowest priority value first.
     /// On PostgreSQL concurrent claimers skip each other's rows; SQLite has a single writer.
-    public func claim(limit: Int, worker: String, now: Instant, lease: Duration) async throws -> [OutboxMessage] {
+    ///
+    /// A message whose claim expired `maxAttempts` times or more (it keeps killing or stalling
+    /// workers) is marked failed instead of being sent again.
+    public func claim(limit: Int, worker: String, now: Instant, lease: Duration, maxAttempts: Int = 10) async throws -> [OutboxMessage] {
         let engine = database.engine
         let now = now.microsecondsSinceEpoch
         let until = now + lease.microseconds
         return try await database.transaction { db in
-            // Expired claims (a crashed worker's) go back to the queue first; two indexed statements
+            // Expired claims (a crashed worker's) go back to the queue first; indexed statements
             // rather than one OR that would scan the whole table.
+            let poisoned: SQLQueryString = """
+                UPDATE outbox_messages SET status = 'failed', failed_at_us = \(bind: now), claimed_by = NULL, claimed_until_us = NULL,
+                    last_error = \(bind: "gave up: its claim expired \(maxAttempts) times (a worker crashed or stalled while sending it)")
+                WHERE status = 'sending' AND claimed_until_us < \(bind: now) AND attempts >= \(bind: Int64(maxAttempts))
+                """
+            try await db.raw(poisoned).run()
             let release: SQLQueryString = """
                 UPDATE outbox_messages SET status = 'queued', claimed_by = NULL, claimed_until_us = NULL
                 WHERE status = 'sending' AND claimed_until_us < \(bind: now)
@@ -138,6 +147,17 @@ public struct OutboxRepository: Sendable {
                 """
             return try await Self.decode(try await db.raw(query).all(), on: db)
                 .sorted { ($0.priority, $0.nextAttemptAt, $0.id) < ($1.priority, $1.nextAttemptAt, $1.id) }
+        }
+    }
+
+    /// Extends the claims `worker` still holds to `until` (while a slow batch is being sent).
+    public func renewClaims(worker: String, until: Instant) async throws {
+        try await database.withSession { db in
+            try await db.update("outbox_messages")
+                .set("claimed_until_us", to: SQLBind(until.microsecondsSinceEpoch))
+                .where("claimed_by", .equal, SQLBind(worker))
+                .where("status", .equal, SQLBind(OutboxMessage.Status.sending.rawValue))
+                .run()
         }
     }
 
@@ -254,30 +274,26 @@ public struct OutboxRepository: Sendable {
     public func recordPermanentRefusal(of addresses: [String], reply: String, at now: Instant, threshold: Int) async throws -> [String] {
         let keys = Array(Set(addresses.map { $0.lowercased() })).sorted()
         guard !keys.isEmpty else { return [] }
+        let at = now.microsecondsSinceEpoch
+        let threshold = Int64(max(1, threshold))
+        let reply = String(reply.prefix(1000))
         return try await database.transaction { db in
             var suppressed: [String] = []
             for address in keys {
-                let row = try await db.select().column("permanent_failures").column("suppressed_at_us").from("mail_bounces")
-                    .where("address", .equal, SQLBind(address)).first()
-                let count = Int(try row?.int64("permanent_failures") ?? 0) + 1
-                let alreadySuppressed = try row?.optionalInt64("suppressed_at_us") != nil
-                let suppress = !alreadySuppressed && count >= max(1, threshold)
-                let suppressedAt: Int64? = suppress ? now.microsecondsSinceEpoch : try row?.optionalInt64("suppressed_at_us")
-                if row == nil {
-                    try await db.insert(into: "mail_bounces")
-                        .columns("address", "permanent_failures", "last_reply", "last_at_us", "suppressed_at_us")
-                        .values(SQLBind(address), SQLBind(Int64(count)), SQLBind(String(reply.prefix(1000))), SQLBind(now.microsecondsSinceEpoch), SQLBind(suppressedAt))
-                        .run()
-                } else {
-                    try await db.update("mail_bounces")
-                        .set("permanent_failures", to: SQLBind(Int64(count)))
-                        .set("last_reply", to: SQLBind(String(reply.prefix(1000))))
-                        .set("last_at_us", to: SQLBind(now.microsecondsSinceEpoch))
-                        .set("suppressed_at_us", to: SQLBind(suppressedAt))
-                        .where("address", .equal, SQLBind(address))
-                        .run()
-                }
-                if suppress { suppressed.append(address) }
+                // One statement, so concurrent instances neither lose a count nor collide on the key.
+                let upsert: SQLQueryString = """
+                    INSERT INTO mail_bounces (address, permanent_failures, last_reply, last_at_us, suppressed_at_us)
+                    VALUES (\(bind: address), 1, \(bind: reply), \(bind: at), CASE WHEN 1 >= \(bind: threshold) THEN \(bind: at) END)
+                    ON CONFLICT (address) DO UPDATE SET
+                        permanent_failures = mail_bounces.permanent_failures + 1,
+                        last_reply = excluded.last_reply,
+                        last_at_us = excluded.last_at_us,
+                        suppressed_at_us = COALESCE(mail_bounces.suppressed_at_us,
+                            CASE WHEN mail_bounces.permanent_failures + 1 >= \(bind: threshold) THEN excluded.last_at_us END)
+                    RETURNING suppressed_at_us
+                    """
+                let row = try await db.raw(upsert).first()
+                if try row?.optionalInt64("suppressed_at_us") == at { suppressed.append(address) }
             }
             return suppressed
         }
