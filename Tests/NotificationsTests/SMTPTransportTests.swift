@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Notifications
+@testable import Notifications
 import Testing
 
 /// The libcurl transport against a real SMTP server (aiosmtpd) on loopback.
@@ -426,5 +426,82 @@ private func messageIDHeader(in text: String) -> String? {
 extension DeliveryResult {
     fileprivate var failure: DeliveryFailure? {
         if case .failed(let failure) = self { failure } else { nil }
+    }
+}
+
+@Suite("SMTP transport: refusal attribution and safety")
+struct SMTPRefusalAttributionTests {
+    init() throws {
+        try Libcurl.initialise()
+    }
+
+    @Test("only a mailbox status blames a recipient", arguments: [
+        ("550 5.1.1 <bob@example.org>: Recipient address rejected", ["bob@example.org"]),
+        ("552 5.2.2 <bob@example.org>: Mailbox full", ["bob@example.org"]),
+        ("550 5.1.1 User unknown", ["bob@example.org"]),  // one recipient: implied
+        ("554 5.7.1 <bob@example.org>: Relay access denied", []),
+        ("550 5.7.1 Client host rejected", []),
+        ("553 5.1.8 <desk@itsm.example>: Sender address rejected", []),
+        ("552 5.3.4 Message too big", []),
+        ("550 Rejected", []),  // no enhanced status: nothing to go on
+    ])
+    func attribution(reply: String, expected: [String]) {
+        #expect(CurlSMTPConnection.refusedRecipients([ReplyLine(line: reply)], ["bob@example.org"]) == expected)
+    }
+
+    @Test("an envelope address with CR/LF is refused before anything is sent")
+    func envelopeInjection() async throws {
+        try await withSink { sink in
+            let url = try #require(URL(string: "smtp://127.0.0.1:\(sink.port)"))
+            let transport = try SMTPTransport(settings: SMTPSettings(url: url, connections: 1), logger: Logger(label: "test"))
+            let result = await transport.send(Envelope(
+                sender: "desk@itsm.example", recipients: ["ada@example.org>\r\nRCPT TO:<eve@example.org"],
+                data: Array("Subject: x\r\n\r\nx\r\n".utf8), messageID: "inject"
+            ))
+            await transport.shutdown()
+            guard case .failed(let failure) = result else {
+                Issue.record("an injected envelope was sent")
+                return
+            }
+            #expect(failure.kind == .permanent)
+            #expect(try sink.messages().isEmpty)
+        }
+    }
+
+    @Test("with credentials and no TLS on offer, nothing is sent and the password never crosses in clear")
+    func credentialsRequireTLS() async throws {
+        try await withSink { sink in
+            let url = try #require(URL(string: "smtp://itsm:secret@127.0.0.1:\(sink.port)"))
+            let transport = try SMTPTransport(settings: SMTPSettings(url: url, connections: 1), logger: Logger(label: "test"))
+            let result = await transport.send(Envelope(
+                sender: "desk@itsm.example", recipients: ["ada@example.org"], data: Array("Subject: x\r\n\r\nx\r\n".utf8), messageID: "clear"
+            ))
+            await transport.shutdown()
+            guard case .failed(let failure) = result else {
+                Issue.record("sent with credentials over a plain connection")
+                return
+            }
+            #expect(failure.kind == .transient)
+            #expect(try sink.messages().isEmpty)
+        }
+    }
+
+    @Test("stopAccepting fails queued transfers at once and lets the one in flight finish")
+    func stopAcceptingFailsQueued() async throws {
+        try await withSink { sink in
+            let url = try #require(URL(string: "smtp://127.0.0.1:\(sink.port)"))
+            let transport = try SMTPTransport(settings: SMTPSettings(url: url, connections: 1), logger: Logger(label: "test"))
+            let envelopes = (0..<50).map { index in
+                Envelope(sender: "desk@itsm.example", recipients: ["r\(index)@example.org"], data: Array("Subject: \(index)\r\n\r\nx\r\n".utf8), messageID: "m\(index)")
+            }
+            async let results = transport.send(envelopes)
+            transport.stopAccepting()
+            let outcome = await results
+            await transport.shutdown()
+            let delivered = outcome.filter { if case .delivered = $0 { true } else { false } }.count
+            let refused = outcome.filter { if case .failed(let f) = $0 { f.text.contains("shutting down") } else { false } }.count
+            #expect(delivered + refused == 50)
+            #expect(delivered == (try sink.messages().count))
+        }
     }
 }
