@@ -149,6 +149,9 @@ public struct ITSMConfiguration: Sendable, Hashable {
             throw .invalid(key: .httpBind, reason: error.reason)
         }
 
+        if text(.publicURL) == nil, ["0.0.0.0", "::", "[::]"].contains(httpBind.host) {
+            throw .invalid(key: .publicURL, reason: "must be set when \(Key.httpBind.environmentName) listens on every address (\(httpBind)): links in mail need the name people reach this server by")
+        }
         let publicText = text(.publicURL) ?? "http://\(httpBind)"
         guard let publicURL = URL(string: publicText.hasSuffix("/") ? String(publicText.dropLast()) : publicText),
               let scheme = publicURL.scheme?.lowercased(), scheme == "http" || scheme == "https",

@@ -10,8 +10,15 @@ public enum SecretKeyFile {
     /// Reads the key file, or creates it (owner-only permissions) with 32 random bytes as hex.
     /// Returns the key and whether it was created now.
     public static func loadOrCreate(in stateDirectory: String) throws -> (key: String, created: Bool) {
+        try loadOrCreate(in: stateDirectory, attemptsLeft: 3)
+    }
+
+    private static func loadOrCreate(in stateDirectory: String, attemptsLeft: Int) throws -> (key: String, created: Bool) {
         let path = path(in: stateDirectory)
         let manager = FileManager.default
+        if manager.fileExists(atPath: path), !manager.isReadableFile(atPath: path) {
+            throw ConfigurationError.unreadableFile(path: path, reason: "exists but cannot be read by this user (check its owner and permissions)")
+        }
         if let data = manager.contents(atPath: path) {
             let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard key.utf8.count >= 32 else {
@@ -30,7 +37,12 @@ public enum SecretKeyFile {
                 FilePath(path), .writeOnly, options: [.create, .exclusiveCreate], permissions: [.ownerReadWrite]
             )
         } catch Errno.fileExists {
-            return try loadOrCreate(in: stateDirectory)
+            // Another process created it between our read and our create: read theirs (bounded,
+            // so a path that exists but is no file cannot loop).
+            guard attemptsLeft > 0 else {
+                throw ConfigurationError.unreadableFile(path: path, reason: "exists but is not a readable key file")
+            }
+            return try loadOrCreate(in: stateDirectory, attemptsLeft: attemptsLeft - 1)
         } catch {
             throw ConfigurationError.unreadableFile(path: path, reason: "could not be created: \(error)")
         }

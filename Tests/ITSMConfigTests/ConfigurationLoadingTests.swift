@@ -78,8 +78,19 @@ struct ConfigurationLoadingTests {
         #expect(configuration.mail == .files(directory: "/srv/itsm/mail"))
     }
 
+    @Test("a wildcard bind without ITSM_PUBLIC_URL is refused: links would point at 0.0.0.0", arguments: ["0.0.0.0:9000", "[::]:9000"])
+    func wildcardBindNeedsPublicURL(bind: String) async throws {
+        do {
+            _ = try await ITSMConfiguration.load(environment: ["ITSM_HTTP_BIND": bind])
+            Issue.record("\(bind) was accepted without a public URL")
+        } catch {
+            #expect(error.description.hasPrefix("ITSM_PUBLIC_URL (config: public.url): must be set when ITSM_HTTP_BIND listens on every address"))
+        }
+        let configured = try await ITSMConfiguration.load(environment: ["ITSM_HTTP_BIND": bind, "ITSM_PUBLIC_URL": "https://itsm.example.org"])
+        #expect(configured.publicURL.absoluteString == "https://itsm.example.org")
+    }
+
     @Test("without ITSM_PUBLIC_URL the public URL follows the bind address", arguments: [
-        ("0.0.0.0:9000", "http://0.0.0.0:9000"),
         ("localhost:8081", "http://localhost:8081"),
         ("[::1]:8443", "http://[::1]:8443"),
     ])

@@ -45,7 +45,8 @@ struct ParsedMail: Decodable {
 
 /// Runs Tests/NotificationsTests/Support/mime_parse.py on rendered bytes.
 enum PythonMailParser {
-    static let python = URL(fileURLWithPath: "/usr/bin/python3")
+    /// Debian's python3 unless the test script names another (ITSM_TEST_SMTP_PYTHON).
+    static let python = URL(fileURLWithPath: ProcessInfo.processInfo.environment["ITSM_TEST_SMTP_PYTHON"] ?? "/usr/bin/python3")
     static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().appendingPathComponent("Support/mime_parse.py")
 

@@ -549,3 +549,13 @@ private struct RefusingTransport: MailTransport {
 
     func shutdown() async {}
 }
+
+@Suite("Outbox delivery: engines")
+struct OutboxEngineGuardTests {
+    @Test("under CI the PostgreSQL cases cannot be skipped silently")
+    func postgresPresentUnderCI() {
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            #expect(OutboxEngine.postgresURL != nil, "CI=true but ITSM_TEST_POSTGRES_URL is not set: the PostgreSQL delivery cases would not run")
+        }
+    }
+}

@@ -113,6 +113,6 @@ enum Validate {
     }
 
     static func actor(_ value: String) throws(DomainError) -> String {
-        try text(value, field: "actor", maxLength: 200)
+        try line(value, field: "actor", maxLength: 200)
     }
 }

@@ -122,7 +122,7 @@ public struct Change: Hashable, Sendable, Identifiable {
     ) throws(DomainError) {
         self.id = nil
         self.version = 0
-        self.title = try Validate.text(title, field: "title", maxLength: 300)
+        self.title = try Validate.line(title, field: "title", maxLength: 300)
         self.description = try Validate.optionalText(description, field: "description", maxLength: 20_000)
         self.type = type
         self.risk = risk
@@ -130,7 +130,7 @@ public struct Change: Hashable, Sendable, Identifiable {
         self.window = window
         var names: [String] = []
         for approver in approvers {
-            let name = try Validate.text(approver, field: "approvers", maxLength: 200)
+            let name = try Validate.line(approver, field: "approvers", maxLength: 200)
             if !names.contains(name) { names.append(name) }
         }
         self.approval = CABApproval(approvers: names)
@@ -188,7 +188,7 @@ public struct Change: Hashable, Sendable, Identifiable {
         guard state == .awaitingApproval else {
             throw .ruleViolated(record: "change", rule: "votes are taken only while awaiting approval (state is \(state.rawValue))")
         }
-        let approver = try Validate.text(approver, field: "approver", maxLength: 200)
+        let approver = try Validate.line(approver, field: "approver", maxLength: 200)
         guard approval.approvers.contains(approver) else {
             throw .invalidField(field: "approver", value: approver, expected: "one of the CAB approvers: \(approval.approvers.joined(separator: ", "))")
         }

@@ -42,10 +42,10 @@ public struct Improvement: Hashable, Sendable, Identifiable {
     ) throws(DomainError) {
         self.id = nil
         self.version = 0
-        self.title = try Validate.text(title, field: "title", maxLength: 300)
-        self.owner = try Validate.optionalText(owner, field: "owner", maxLength: 200)
+        self.title = try Validate.line(title, field: "title", maxLength: 300)
+        self.owner = try Validate.optionalLine(owner, field: "owner", maxLength: 200)
         self.serviceID = serviceID
-        self.metric = try Validate.text(metric, field: "metric", maxLength: 200)
+        self.metric = try Validate.line(metric, field: "metric", maxLength: 200)
         guard baseline.isFinite else { throw .invalidField(field: "baseline", value: "\(baseline)", expected: "a finite number") }
         guard target.isFinite, target != baseline else {
             throw .invalidField(field: "target", value: "\(target)", expected: "a finite number different from the baseline (\(baseline))")

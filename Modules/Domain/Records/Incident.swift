@@ -50,9 +50,9 @@ public struct Incident: Hashable, Sendable, Identifiable {
     ) throws(DomainError) {
         self.id = nil
         self.version = 0
-        self.title = try Validate.text(title, field: "title", maxLength: 300)
+        self.title = try Validate.line(title, field: "title", maxLength: 300)
         self.description = try Validate.optionalText(description, field: "description", maxLength: 20_000)
-        self.category = try Validate.optionalText(category, field: "category", maxLength: 100)
+        self.category = try Validate.optionalLine(category, field: "category", maxLength: 100)
         self.impact = impact
         self.urgency = urgency
         self.priority = matrix.priority(impact: impact, urgency: urgency)
@@ -103,7 +103,7 @@ public struct Incident: Hashable, Sendable, Identifiable {
 
     /// Assigns the incident to a person or group; from new it becomes assigned.
     public mutating func assign(to assignee: String, at: Instant, by actor: String) throws(DomainError) {
-        let assignee = try Validate.text(assignee, field: "assignee", maxLength: 200)
+        let assignee = try Validate.line(assignee, field: "assignee", maxLength: 200)
         let actor = try Validate.actor(actor)
         if state == .new || state == .inProgress {
             try move(to: .assigned, at: at, by: actor)

@@ -37,7 +37,7 @@ public struct Problem: Hashable, Sendable, Identifiable {
     public init(title: String, description: String? = nil, serviceID: Int64? = nil, at: Instant, by actor: String) throws(DomainError) {
         self.id = nil
         self.version = 0
-        self.title = try Validate.text(title, field: "title", maxLength: 300)
+        self.title = try Validate.line(title, field: "title", maxLength: 300)
         self.description = try Validate.optionalText(description, field: "description", maxLength: 20_000)
         self.serviceID = serviceID
         self.state = .new

@@ -39,9 +39,9 @@ public struct Service: Hashable, Sendable, Identifiable {
     ) throws(DomainError) {
         self.id = nil
         self.version = 0
-        self.name = try Validate.text(name, field: "name", maxLength: 200)
+        self.name = try Validate.line(name, field: "name", maxLength: 200)
         self.description = try Validate.optionalText(description, field: "description", maxLength: 4000)
-        self.owner = try Validate.optionalText(owner, field: "owner", maxLength: 200)
+        self.owner = try Validate.optionalLine(owner, field: "owner", maxLength: 200)
         self.criticality = criticality
         self.status = status
         self.slaID = slaID

@@ -30,7 +30,7 @@ public struct ServiceLevelAgreement: Hashable, Sendable, Identifiable {
         id: Int64? = nil, name: String, calendarID: Int64, targets: [Priority: SLATarget], warningThreshold: Double = 0.75
     ) throws(DomainError) {
         self.id = id
-        self.name = try Validate.text(name, field: "name", maxLength: 200)
+        self.name = try Validate.line(name, field: "name", maxLength: 200)
         guard !targets.isEmpty else {
             throw .invalidField(field: "targets", value: "", expected: "a target for at least one priority")
         }

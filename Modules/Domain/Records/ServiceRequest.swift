@@ -36,8 +36,8 @@ public struct ServiceRequest: Hashable, Sendable, Identifiable {
     public init(title: String, requester: String, serviceID: Int64? = nil, priority: Priority = .p4, at: Instant, by actor: String) throws(DomainError) {
         self.id = nil
         self.version = 0
-        self.title = try Validate.text(title, field: "title", maxLength: 300)
-        self.requester = try Validate.text(requester, field: "requester", maxLength: 200)
+        self.title = try Validate.line(title, field: "title", maxLength: 300)
+        self.requester = try Validate.line(requester, field: "requester", maxLength: 200)
         self.serviceID = serviceID
         self.priority = priority
         self.state = .new

@@ -11,7 +11,7 @@ public struct FreezeWindow: Hashable, Sendable, Identifiable {
 
     public init(id: Int64? = nil, name: String, start: Instant, end: Instant, serviceIDs: [Int64] = []) throws(DomainError) {
         self.id = id
-        self.name = try Validate.text(name, field: "name", maxLength: 200)
+        self.name = try Validate.line(name, field: "name", maxLength: 200)
         guard end > start else {
             throw .invalidField(field: "end", value: end.iso8601, expected: "an end after the start (\(start.iso8601))")
         }

@@ -13,10 +13,12 @@ public struct FileTransport: MailTransport {
         let name = Self.fileName(for: envelope.messageID)
         let target = directory.appendingPathComponent(name)
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            // Owner-only: the files hold addresses and signed unsubscribe links.
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             // Write then rename, so a reader never sees half a message.
             let temporary = directory.appendingPathComponent(".\(name).partial")
             try Data(envelope.data).write(to: temporary)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
             if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
             try FileManager.default.moveItem(at: temporary, to: target)
             return .delivered(reply: "written to \(target.path)")

@@ -24,7 +24,13 @@ public final class Database: Sendable {
         switch location {
         case .sqlite(let path):
             let url = URL(fileURLWithPath: path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            // A folder made here is owner-only: the database holds addresses and consent records.
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+            )
+            if !FileManager.default.fileExists(atPath: url.path) {
+                _ = FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600])
+            }
             // A thread of its own: a connection waiting for another process's write lock blocks
             // its thread, and must not starve other databases of NIO's shared pool.
             let threadPool = NIOThreadPool(numberOfThreads: 1)
