@@ -112,7 +112,7 @@ final class CurlSMTPConnection {
             let refused = permanent ? Self.refusedRecipients(replies, recipients) : []
             return DeliveryFailure(kind: permanent ? .permanent : .transient, smtpCode: smtp, text: reply.line, refusedRecipients: refused)
         }
-        return DeliveryFailure(kind: .transient, text: "\(detail) (libcurl \(code.rawValue))")
+        return DeliveryFailure(kind: .transient, text: "\(detail) (libcurl \(code.rawValue))", transportCode: Int(code.rawValue))
     }
 }
 
@@ -160,8 +160,9 @@ extension DeliveryFailure {
     /// A failure that a new connection might not have: the server closed the idle one (421 or a reset).
     var isStaleConnection: Bool {
         if smtpCode == 421 { return true }
-        guard smtpCode == nil else { return false }
-        return text.contains("(libcurl 55)") || text.contains("(libcurl 56)") || text.contains("(libcurl 52)")
+        guard smtpCode == nil, let code = transportCode else { return false }
+        // Send error, receive error, or an empty reply: what a closed idle connection looks like.
+        return [Int(CURLE_SEND_ERROR.rawValue), Int(CURLE_RECV_ERROR.rawValue), Int(CURLE_GOT_NOTHING.rawValue)].contains(code)
     }
 }
 

@@ -54,12 +54,15 @@ public struct DeliveryFailure: Error, Sendable, Hashable, CustomStringConvertibl
     public var text: String
     /// Recipients the server refused (from the RCPT replies), if any.
     public var refusedRecipients: [String]
+    /// The transport's own error code when there was no SMTP reply (libcurl's CURLcode).
+    public var transportCode: Int?
 
-    public init(kind: Kind, smtpCode: Int? = nil, text: String, refusedRecipients: [String] = []) {
+    public init(kind: Kind, smtpCode: Int? = nil, text: String, refusedRecipients: [String] = [], transportCode: Int? = nil) {
         self.kind = kind
         self.smtpCode = smtpCode
         self.text = text
         self.refusedRecipients = refusedRecipients
+        self.transportCode = transportCode
     }
 
     public var description: String {

@@ -57,9 +57,11 @@ public final class Database: Sendable {
         case .postgres(let url):
             var configuration = try SQLPostgresConfiguration(url: url)
             configuration.searchPath = nil
+            // A fixed total per process (8), whatever the core count, spread over the event loops.
+            let loops = MultiThreadedEventLoopGroup.singleton.makeIterator().reduce(0) { count, _ in count + 1 }
             let pool = EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
-                maxConnectionsPerEventLoop: 4, requestTimeout: .seconds(30), pruneInterval: .seconds(60),
+                maxConnectionsPerEventLoop: max(1, 8 / max(1, loops)), requestTimeout: .seconds(30), pruneInterval: .seconds(60),
                 logger: logger, on: MultiThreadedEventLoopGroup.singleton
             )
             let database = Database(location: location, pool: PostgresPool(pool: pool, logger: logger))
