@@ -25,7 +25,8 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
     public let weeklyHours: [Weekday: [WorkingInterval]]
     /// Sorted by date.
     public let holidays: [Holiday]
-    private let timeZone: TimeZone
+    /// The calendar's wall clock: local dates and the instants of local times.
+    public let clock: LocalClock
 
     /// How far `deadline(from:adding:pauses:)` looks before deciding the target is unreachable.
     static let searchHorizonDays = 3660
@@ -42,11 +43,7 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
         guard !trimmedName.isEmpty else {
             throw .invalidField(field: "name", value: name, expected: "a non-empty calendar name")
         }
-        guard let timeZone = TimeZone(identifier: timeZoneIdentifier) else {
-            throw .invalidField(
-                field: "timeZone", value: timeZoneIdentifier, expected: "an IANA time zone such as Europe/Berlin"
-            )
-        }
+        let clock = try LocalClock(timeZoneIdentifier: timeZoneIdentifier)
         var normalised: [Weekday: [WorkingInterval]] = [:]
         for day in Weekday.allCases {
             let intervals = (weeklyHours[day] ?? []).sorted()
@@ -70,7 +67,7 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
         self.timeZoneIdentifier = timeZoneIdentifier
         self.weeklyHours = normalised
         self.holidays = holidays.sorted { $0.date < $1.date }
-        self.timeZone = timeZone
+        self.clock = clock
     }
 
     /// A calendar that works every minute of every day (no holidays), for 24x7 services.
@@ -82,16 +79,10 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
     // MARK: Local time
 
     /// The date on the calendar's wall clock at `instant`.
-    public func localDate(of instant: Instant) -> CivilDate {
-        let (days, _) = Self.dayAndSecond(timeZone.wallSeconds(atUTC: instant.secondsSinceEpoch))
-        return CivilDate(daysSinceEpoch: Int(days))
-    }
+    public func localDate(of instant: Instant) -> CivilDate { clock.localDate(of: instant) }
 
     /// The minute of day (0..<1440) on the calendar's wall clock at `instant`.
-    public func localMinuteOfDay(of instant: Instant) -> Int {
-        let (_, second) = Self.dayAndSecond(timeZone.wallSeconds(atUTC: instant.secondsSinceEpoch))
-        return Int(second / 60)
-    }
+    public func localMinuteOfDay(of instant: Instant) -> Int { clock.minuteOfDay(of: instant) }
 
     /// The instant at which the calendar's wall clock shows `minuteOfDay` on `date`.
     ///
@@ -104,10 +95,7 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
     ///
     /// Wall time to instant is therefore non-decreasing, so an interval never maps to a
     /// negative span; one lying wholly inside a gap maps to an empty one.
-    public func instant(on date: CivilDate, minuteOfDay: Int) -> Instant {
-        let wall = Int64(date.daysSinceEpoch) * 86_400 + Int64(minuteOfDay) * 60
-        return Instant(secondsSinceEpoch: timeZone.utcSeconds(forWall: wall))
-    }
+    public func instant(on date: CivilDate, minuteOfDay: Int) -> Instant { clock.instant(on: date, minuteOfDay: minuteOfDay) }
 
     public func isHoliday(_ date: CivilDate) -> Bool {
         holidays.contains { $0.date == date }
@@ -210,12 +198,6 @@ public struct BusinessCalendar: Hashable, Sendable, Codable {
             }
         }
         return result
-    }
-
-    /// Floor division of wall seconds into (days since epoch, second of day).
-    private static func dayAndSecond(_ wallSeconds: Int64) -> (Int64, Int64) {
-        let second = ((wallSeconds % 86_400) + 86_400) % 86_400
-        return ((wallSeconds - second) / 86_400, second)
     }
 
     // MARK: Codable

@@ -52,9 +52,9 @@ public struct Instant: Hashable, Comparable, Sendable, Codable, CustomStringConv
     public var iso8601: String {
         let seconds = secondsSinceEpoch
         let micros = microsecondsSinceEpoch - seconds * 1_000_000
-        let secondOfDay = Int(((seconds % 86_400) + 86_400) % 86_400)
-        let days = Int((seconds - Int64(secondOfDay)) / 86_400)
-        let civil = CivilDate(daysSinceEpoch: days)
+        let (day, second) = LocalClock.dayAndSecond(seconds)
+        let secondOfDay = Int(second)
+        let civil = CivilDate(daysSinceEpoch: Int(day))
         return String(
             format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
             civil.year, civil.month, civil.day,

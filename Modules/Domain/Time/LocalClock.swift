@@ -18,9 +18,18 @@ public struct LocalClock: Hashable, Sendable {
 
     /// The local date at `instant`.
     public func localDate(of instant: Instant) -> CivilDate {
-        let wall = timeZone.wallSeconds(atUTC: instant.secondsSinceEpoch)
-        let days = wall >= 0 ? wall / 86_400 : (wall - 86_399) / 86_400
-        return CivilDate(daysSinceEpoch: Int(days))
+        CivilDate(daysSinceEpoch: Int(Self.dayAndSecond(timeZone.wallSeconds(atUTC: instant.secondsSinceEpoch)).day))
+    }
+
+    /// The local minute of day (0..<1440) at `instant`.
+    public func minuteOfDay(of instant: Instant) -> Int {
+        Int(Self.dayAndSecond(timeZone.wallSeconds(atUTC: instant.secondsSinceEpoch)).second / 60)
+    }
+
+    /// Splits seconds since the epoch into whole days (floored) and the second of that day.
+    static func dayAndSecond(_ seconds: Int64) -> (day: Int64, second: Int64) {
+        let second = ((seconds % 86_400) + 86_400) % 86_400
+        return ((seconds - second) / 86_400, second)
     }
 
     /// The instant the local clock shows `minuteOfDay` on `date` (1440 is the next midnight).
