@@ -13,6 +13,10 @@ public struct Store: Sendable {
     public var calendars: CalendarRepository { CalendarRepository(database: database) }
     public var slas: SLARepository { SLARepository(database: database) }
     public var freezes: FreezeWindowRepository { FreezeWindowRepository(database: database) }
+    public var mailingLists: MailingListRepository { MailingListRepository(database: database) }
+    public var subscriptions: SubscriptionRepository { SubscriptionRepository(database: database) }
+    public var consent: ConsentRepository { ConsentRepository(database: database) }
+    public var suppressions: SuppressionRepository { SuppressionRepository(database: database) }
 
     public init(database: Database) {
         self.database = database

@@ -16,9 +16,10 @@ struct MigrationTests {
     static let released: [(version: Int, name: String)] = [
         (1, "itil records and audit trail"),
         (2, "mail outbox"),
+        (3, "mailing lists and subscriptions"),
     ]
     static let versions = released.map(\.version)
-    static let latest = 2
+    static let latest = 3
 
     @Test("released migrations are never renumbered or renamed, only appended")
     func migrationsAreAppendOnly() {
@@ -62,8 +63,9 @@ struct MigrationTests {
                 }
 
                 // The tables exist and are empty.
-                let counts = try await database.rowCounts(allTables + ["outbox_messages"])
-                #expect(counts == Dictionary(uniqueKeysWithValues: (allTables + ["outbox_messages"]).map { ($0, Int64(0)) }))
+                let tables = allTables + ["outbox_messages", "mailing_lists", "subscribers", "subscriptions", "consent_records", "suppressions"]
+                let counts = try await database.rowCounts(tables)
+                #expect(counts == Dictionary(uniqueKeysWithValues: tables.map { ($0, Int64(0)) }))
             }
         }
     }

@@ -8,7 +8,91 @@ public enum Schema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "itil records and audit trail", apply: v1),
         Migration(version: 2, name: "mail outbox", apply: v2),
+        Migration(version: 3, name: "mailing lists and subscriptions", apply: v3),
     ]
+
+    /// Mailing lists, their subscribers and subscriptions, the consent trail, and suppressed addresses.
+    static func v3(_ db: any SQLDatabase) async throws {
+        try await db.create(table: "mailing_lists")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("version", type: .bigint, .notNull)
+            .column("slug", type: .text, .notNull, .unique)
+            .column("title", type: .text, .notNull)
+            .column("description", type: .text)
+            .column("sender_address", type: .text, .notNull)
+            .column("sender_name", type: .text)
+            .column("reply_to", type: .text)
+            .column("digest_stages", type: .text, .notNull)  // JSON array of lifecycle stages
+            .column("digest_service_ids", type: .text, .notNull)  // JSON array; empty = all services
+            .column("digest_minimum_priority", type: .int, .notNull)
+            .column("schedule", type: .text, .notNull)
+            .column("time_zone", type: .text, .notNull)
+            .column("template_folder", type: .text)
+            .column("requires_confirmation", type: .custom(SQLRaw("BOOLEAN")), .notNull)
+            .column("created_at_us", type: .bigint, .notNull)
+            .run()
+
+        // One row per person. `address` keeps the local part's case as given (only the receiving
+        // server may interpret it); `address_key` is the whole address lower-cased, so that
+        // Ada@example.org and ada@example.org are one subscriber; `address_hash` is the SHA-256 of
+        // the key in hex, the form the suppression list compares.
+        try await db.create(table: "subscribers")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("address", type: .text, .notNull)
+            .column("address_key", type: .text, .notNull, .unique)
+            .column("address_hash", type: .text, .notNull)
+            .column("display_name", type: .text)
+            .column("created_at_us", type: .bigint, .notNull)
+            .run()
+
+        try await db.create(table: "subscriptions")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("version", type: .bigint, .notNull)
+            .column("list_id", type: .bigint, .notNull, .references("mailing_lists", "id", onDelete: .cascade))
+            .column("subscriber_id", type: .bigint, .notNull, .references("subscribers", "id", onDelete: .cascade))
+            .column("state", type: .text, .notNull)
+            .column("subscribed_at_us", type: .bigint, .notNull)
+            .column("confirmed_at_us", type: .bigint)
+            .column("unsubscribed_at_us", type: .bigint)
+            .unique("list_id", "subscriber_id")
+            .run()
+
+        // Every change of consent, kept until the subscriber is erased. `list_slug` is text, not a
+        // reference: the record outlives a deleted list.
+        try await db.create(table: "consent_records")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("subscriber_id", type: .bigint, .notNull, .references("subscribers", "id", onDelete: .cascade))
+            .column("list_slug", type: .text)
+            .column("at_us", type: .bigint, .notNull)
+            .column("action", type: .text, .notNull)
+            .column("method", type: .text, .notNull)  // web, cli, system
+            .column("ip_address", type: .text)
+            .column("user_agent", type: .text)
+            .column("operator", type: .text)
+            .column("reason", type: .text)
+            .column("confirmation_text", type: .text)
+            .run()
+
+        // Addresses never mailed, by hash only: an erased address leaves nothing readable behind.
+        try await db.create(table: "suppressions")
+            .column("address_hash", type: .text, .primaryKey(autoIncrement: false))
+            .column("reason", type: .text)
+            .column("source", type: .text, .notNull)  // bounce, admin, erased
+            .column("created_at_us", type: .bigint, .notNull)
+            .run()
+
+        let indexes: [(String, String, [String])] = [
+            ("subscriptions_by_list_state", "subscriptions", ["list_id", "state"]),
+            ("subscriptions_by_subscriber", "subscriptions", ["subscriber_id"]),
+            ("subscribers_by_hash", "subscribers", ["address_hash"]),
+            ("consent_records_by_subscriber", "consent_records", ["subscriber_id", "id"]),
+        ]
+        for (name, table, columns) in indexes {
+            var index = db.create(index: name).on(table)
+            for column in columns { index = index.column(column) }
+            try await index.run()
+        }
+    }
 
     /// The transactional outbox: every email waits here until a delivery worker sends it.
     static func v2(_ db: any SQLDatabase) async throws {

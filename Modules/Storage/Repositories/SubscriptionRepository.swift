@@ -1,0 +1,323 @@
+import Domain
+import SQLKit
+
+extension Subscription: StoredRecord {
+    static let table = "subscriptions"
+    static let openedColumn = "subscribed_at_us"
+
+    var references: [(field: String, table: String, id: Int64?)] {
+        [("listID", "mailing_lists", listID), ("subscriberID", "subscribers", subscriberID)]
+    }
+
+    func columns() throws -> [Column] {
+        [
+            ("list_id", listID), ("subscriber_id", subscriberID), ("state", state.rawValue),
+            ("subscribed_at_us", (subscribedAt ?? events.first?.at ?? Instant(microsecondsSinceEpoch: 0)).microsecondsSinceEpoch),
+            ("confirmed_at_us", confirmedAt.microseconds), ("unsubscribed_at_us", unsubscribedAt.microseconds),
+        ]
+    }
+
+    static func decode(row: any SQLRow, events: [RecordEvent<SubscriptionState>]) throws -> Subscription {
+        Subscription(
+            stored: try row.int64("id"), version: Int(try row.int64("version")), listID: try row.int64("list_id"),
+            subscriberID: try row.int64("subscriber_id"), state: try row.value("state", table: table), events: events
+        )
+    }
+}
+
+/// A person who subscribed to at least one list (or was added by an operator).
+public struct Subscriber: Hashable, Sendable, Identifiable {
+    public var id: Int64
+    /// The address as first given: the domain normalised, the local part in its original case.
+    public var address: EmailAddress
+    /// The display name for the To: header; nil when none was given.
+    public var name: String?
+    public var createdAt: Instant
+}
+
+/// How consent was given or withdrawn, and the text shown when it was; the repository adds when, what and which list.
+public struct ConsentEvidence: Hashable, Sendable {
+    public var method: ConsentMethod
+    public var confirmationText: String?
+
+    public init(method: ConsentMethod, confirmationText: String? = nil) {
+        self.method = method
+        self.confirmationText = confirmationText
+    }
+}
+
+/// What a subscribe request did: a new subscription, or one of the domain's outcomes for an existing one.
+public enum SubscribeEffect: Hashable, Sendable {
+    case created
+    case existing(SubscribeOutcome)
+}
+
+/// The result of a subscribe request. Callers answer the same whatever `effect` is, so nobody can probe who is subscribed.
+public struct SubscribeReceipt: Hashable, Sendable {
+    public var subscription: Subscription
+    public var subscriber: Subscriber
+    public var effect: SubscribeEffect
+}
+
+/// One address a list message goes to.
+public struct ListRecipient: Hashable, Sendable {
+    public var subscriptionID: Int64
+    public var address: EmailAddress
+    public var name: String?
+
+    public init(subscriptionID: Int64, address: EmailAddress, name: String?) {
+        self.subscriptionID = subscriptionID
+        self.address = address
+        self.name = name
+    }
+}
+
+/// Subscribers and their subscriptions: double opt-in moves, each with its consent record, in one transaction.
+public struct SubscriptionRepository: Sendable {
+    let database: Database
+
+    // MARK: Subscribers
+
+    /// The subscriber for `address` (compared case-insensitively), created with `name` if there is none.
+    /// Refuses to create one for a suppressed address (`SubscriptionError.suppressed`).
+    public func subscriber(for address: EmailAddress, name: String? = nil, at: Instant) async throws -> Subscriber {
+        let name = try validatedLine(name, field: "name", maxLength: 200)
+        return try await database.transaction { db in try await Self.findOrCreateSubscriber(address, name: name, at: at, on: db) }
+    }
+
+    /// The subscriber for `address` (compared case-insensitively), or nil; creates nothing.
+    public func existingSubscriber(_ address: EmailAddress) async throws -> Subscriber? {
+        let key = AddressKey(address)
+        return try await database.withSession { db in try await Self.subscriber(key, lock: false, on: db) }
+    }
+
+    // MARK: Moves
+
+    /// Subscribes `address` to the list, in a transaction of its own; see `subscribe(address:name:listID:consent:at:in:)`.
+    public func subscribe(address: EmailAddress, name: String? = nil, listID: Int64, consent: ConsentEvidence, at: Instant) async throws -> SubscribeReceipt {
+        try await database.transaction { db in
+            try await Self.subscribe(address: address, name: name, listID: listID, consent: consent, at: at, on: db)
+        }
+    }
+
+    /// Subscribes `address` to the list inside `transaction` (so a confirmation mail can be enqueued with it):
+    /// a new or re-opened subscription is pending; a pending or confirmed one is left as it is.
+    ///
+    /// Every request is kept as a consent record. The subscriber is created if needed, with `name`; an existing
+    /// subscriber's name is not changed (a public form must not rename somebody). A suppressed address is
+    /// refused with `SubscriptionError.suppressed` and nothing is written.
+    public func subscribe(
+        address: EmailAddress, name: String? = nil, listID: Int64, consent: ConsentEvidence, at: Instant, in transaction: StorageTransaction
+    ) async throws -> SubscribeReceipt {
+        try await Self.subscribe(address: address, name: name, listID: listID, consent: consent, at: at, on: transaction.db)
+    }
+
+    /// Confirms a pending subscription; a confirmed one is left as it is and nothing is written.
+    public func confirm(subscriptionID: Int64, consent: ConsentEvidence, at: Instant) async throws -> (subscription: Subscription, outcome: ConfirmOutcome) {
+        try await database.transaction { db in try await Self.confirm(subscriptionID, consent: consent, at: at, on: db) }
+    }
+
+    /// `confirm(subscriptionID:consent:at:)` inside `transaction`.
+    public func confirm(
+        subscriptionID: Int64, consent: ConsentEvidence, at: Instant, in transaction: StorageTransaction
+    ) async throws -> (subscription: Subscription, outcome: ConfirmOutcome) {
+        try await Self.confirm(subscriptionID, consent: consent, at: at, on: transaction.db)
+    }
+
+    /// Ends a pending or confirmed subscription; an unsubscribed one is left as it is and nothing is written.
+    public func unsubscribe(subscriptionID: Int64, consent: ConsentEvidence, at: Instant) async throws -> (subscription: Subscription, outcome: UnsubscribeOutcome) {
+        try await database.transaction { db in try await Self.unsubscribe(subscriptionID, consent: consent, at: at, on: db) }
+    }
+
+    /// `unsubscribe(subscriptionID:consent:at:)` inside `transaction`.
+    public func unsubscribe(
+        subscriptionID: Int64, consent: ConsentEvidence, at: Instant, in transaction: StorageTransaction
+    ) async throws -> (subscription: Subscription, outcome: UnsubscribeOutcome) {
+        try await Self.unsubscribe(subscriptionID, consent: consent, at: at, on: transaction.db)
+    }
+
+    // MARK: Reads
+
+    /// The subscription with this id and its audit trail, or `StorageError.notFound`.
+    public func get(_ id: Int64) async throws -> Subscription {
+        try await RecordStore<Subscription>(database: database).get(id)
+    }
+
+    /// The list's subscriptions, by id; nil `state` means any state.
+    public func subscriptions(listID: Int64, state: SubscriptionState? = nil) async throws -> [Subscription] {
+        try await RecordStore<Subscription>(database: database).list(where: { query in
+            let query = query.where("list_id", .equal, SQLBind(listID))
+            return state.map { query.where("state", .equal, SQLBind($0.rawValue)) } ?? query
+        })
+    }
+
+    /// The subscription of `address` (compared case-insensitively) to the list, or nil.
+    public func subscription(listID: Int64, address: EmailAddress) async throws -> Subscription? {
+        let key = AddressKey(address).key
+        return try await RecordStore<Subscription>(database: database).list(where: {
+            $0.where("list_id", .equal, SQLBind(listID))
+                .where(SQLQueryString("subscriber_id IN (SELECT id FROM subscribers WHERE address_key = \(bind: key))"))
+        }).first
+    }
+
+    /// Who a list message goes to: confirmed subscriptions whose address is not suppressed (by the
+    /// suppression list, or by the outbox's count of permanent refusals), by subscription id.
+    public func confirmedRecipients(listID: Int64) async throws -> [ListRecipient] {
+        try await database.withSession { db in
+            let query: SQLQueryString = """
+                SELECT s.id AS subscription_id, p.address AS address, p.display_name AS display_name
+                FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id
+                WHERE s.list_id = \(bind: listID) AND s.state = \(bind: SubscriptionState.confirmed.rawValue)
+                AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address_hash = p.address_hash)
+                AND NOT EXISTS (SELECT 1 FROM mail_bounces b WHERE b.address = p.address_key AND b.suppressed_at_us IS NOT NULL)
+                ORDER BY s.id
+                """
+            return try await db.raw(query).all().map { row in
+                ListRecipient(
+                    subscriptionID: try row.int64("subscription_id"), address: try row.address("address", table: "subscribers"),
+                    name: try row.optionalString("display_name")
+                )
+            }
+        }
+    }
+
+    // MARK: Statements (on a session or transaction the caller holds)
+
+    static func subscribe(
+        address: EmailAddress, name: String?, listID: Int64, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase
+    ) async throws -> SubscribeReceipt {
+        let name = try validatedLine(name, field: "name", maxLength: 200)
+        guard let list = try await MailingListRepository.select(where: { $0.where("id", .equal, SQLBind(listID)) }, on: db).first else {
+            throw StorageError.notFound(record: "mailing list", id: listID)
+        }
+        let record = try ConsentRecord(
+            at: at, action: .subscribed, method: consent.method, confirmationText: consent.confirmationText, listSlug: list.slug
+        )
+        // Locks the subscriber's row first (PostgreSQL), so concurrent requests for one address take turns.
+        let subscriber = try await findOrCreateSubscriber(address, name: name, at: at, on: db)
+        if let suppression = try await SuppressionRepository.suppression(AddressKey(address), on: db) {
+            throw SubscriptionError.suppressed(address: address.address, source: suppression.source)
+        }
+        let effect: SubscribeEffect
+        let id: Int64
+        if var subscription = try await load(where: { $0.where("list_id", .equal, SQLBind(listID)).where("subscriber_id", .equal, SQLBind(subscriber.id)) }, on: db).first,
+           let existing = subscription.id {
+            let outcome = try subscription.subscribe(at: at, by: record.method.actor)
+            if outcome == .resubscribed { try await update(subscription, on: db) }
+            (effect, id) = (.existing(outcome), existing)
+        } else {
+            let subscription = try Subscription(listID: listID, subscriberID: subscriber.id, at: at, by: record.method.actor)
+            (effect, id) = (.created, try await RecordStore<Subscription>.insert(subscription, on: db))
+        }
+        try await ConsentRepository.insert(record, subscriberID: subscriber.id, on: db)
+        return SubscribeReceipt(subscription: try await loaded(id, on: db), subscriber: subscriber, effect: effect)
+    }
+
+    static func confirm(_ id: Int64, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase) async throws -> (subscription: Subscription, outcome: ConfirmOutcome) {
+        let (subscription, record) = try await move(id, action: .confirmed, consent: consent, at: at, on: db)
+        var changed = subscription
+        let outcome = try changed.confirm(at: at, by: record.method.actor)
+        guard outcome == .confirmed else { return (subscription, outcome) }
+        return (try await write(changed, record: record, on: db), outcome)
+    }
+
+    static func unsubscribe(_ id: Int64, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase) async throws -> (subscription: Subscription, outcome: UnsubscribeOutcome) {
+        let (subscription, record) = try await move(id, action: .unsubscribed, consent: consent, at: at, on: db)
+        var changed = subscription
+        let outcome = try changed.unsubscribe(at: at, by: record.method.actor)
+        guard outcome == .unsubscribed else { return (subscription, outcome) }
+        return (try await write(changed, record: record, on: db), outcome)
+    }
+
+    /// The subscription, locked, and the consent record its move would add.
+    private static func move(
+        _ id: Int64, action: ConsentAction, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase
+    ) async throws -> (Subscription, ConsentRecord) {
+        let subscription = try await loaded(id, on: db)
+        let slug = try await db.select().column("slug").from(MailingListRepository.table).where("id", .equal, SQLBind(subscription.listID)).first()?.string("slug")
+        let record = try ConsentRecord(at: at, action: action, method: consent.method, confirmationText: consent.confirmationText, listSlug: slug)
+        return (subscription, record)
+    }
+
+    private static func write(_ subscription: Subscription, record: ConsentRecord, on db: any SQLDatabase) async throws -> Subscription {
+        try await update(subscription, on: db)
+        try await ConsentRepository.insert(record, subscriberID: subscription.subscriberID, on: db)
+        return try await loaded(subscription.id ?? 0, on: db)
+    }
+
+    /// The subscription with this id, locked against concurrent moves until the transaction ends (PostgreSQL).
+    private static func loaded(_ id: Int64, on db: any SQLDatabase) async throws -> Subscription {
+        guard let subscription = try await load(where: { $0.where("id", .equal, SQLBind(id)) }, on: db).first else {
+            throw StorageError.notFound(record: RecordKind.subscription.rawValue, id: id)
+        }
+        return subscription
+    }
+
+    private static func load(where filter: (SQLSelectBuilder) -> SQLSelectBuilder, on db: any SQLDatabase) async throws -> [Subscription] {
+        let rows = try await filter(db.select().column("*").from(Subscription.table)).orderBy("id").for(.update).all()
+        let ids = try rows.map { try $0.int64("id") }
+        let events = try await EventStore.load(SubscriptionState.self, recordIDs: ids, on: db)
+        return try rows.map { row in try Subscription.decode(row: row, events: events[try row.int64("id")] ?? []) }
+    }
+
+    /// Writes the subscription's fields and new events if its version is still the one read.
+    private static func update(_ subscription: Subscription, on db: any SQLDatabase) async throws {
+        let kind = RecordKind.subscription.rawValue
+        guard let id = subscription.id else { throw StorageError.notFound(record: kind, id: 0) }
+        var update = db.update(Subscription.table).set("version", to: SQLBind(Int64(subscription.version + 1)))
+        for column in try subscription.columns() { update = update.set(SQLIdentifier(column.name), to: SQLBind(column.value)) }
+        let rows = try await update
+            .where("id", .equal, SQLBind(id))
+            .where("version", .equal, SQLBind(Int64(subscription.version)))
+            .returning("id")
+            .all()
+        guard !rows.isEmpty else { throw StorageError.concurrentUpdate(record: kind, id: id) }
+        try await EventStore.append(subscription.events, recordID: id, on: db)
+    }
+
+    // MARK: Subscriber rows
+
+    static func findOrCreateSubscriber(_ address: EmailAddress, name: String?, at: Instant, on db: any SQLDatabase) async throws -> Subscriber {
+        let key = AddressKey(address)
+        if let found = try await subscriber(key, lock: true, on: db) { return found }
+        if let suppression = try await SuppressionRepository.suppression(key, on: db) {
+            throw SubscriptionError.suppressed(address: address.address, source: suppression.source)
+        }
+        // A concurrent request may insert the same address first: then this one waits for it and reads its row.
+        try await db.insert(into: "subscribers")
+            .columns("address", "address_key", "address_hash", "display_name", "created_at_us")
+            .values(SQLBind(address.address), SQLBind(key.key), SQLBind(key.hash), SQLBind(name), SQLBind(at.microsecondsSinceEpoch))
+            .ignoringConflicts(with: "address_key")
+            .run()
+        guard let created = try await subscriber(key, lock: true, on: db) else { throw StorageError.notFound(record: "subscriber", id: 0) }
+        return created
+    }
+
+    static func subscriber(_ key: AddressKey, lock: Bool, on db: any SQLDatabase) async throws -> Subscriber? {
+        var query = db.select().column("*").from("subscribers").where("address_key", .equal, SQLBind(key.key))
+        if lock { query = query.for(.update) }
+        guard let row = try await query.first() else { return nil }
+        return Subscriber(
+            id: try row.int64("id"), address: try row.address("address", table: "subscribers"),
+            name: try row.optionalString("display_name"), createdAt: try row.instant("created_at_us")
+        )
+    }
+}
+
+extension ConsentMethod {
+    /// Who the audit trail names for a move made this way: the operator, or the channel.
+    var actor: String {
+        switch self {
+        case .web: "subscriber (web)"
+        case let .cli(name, _): name
+        case .system: "system"
+        }
+    }
+}
+
+extension SQLDatabase {
+    /// The `n` column of the first row of a `SELECT COUNT(*) AS n` query.
+    func count(_ query: SQLQueryString) async throws -> Int {
+        Int(try await raw(query).first()?.int64("n") ?? 0)
+    }
+}
