@@ -503,6 +503,23 @@ struct OutboxSuppressionTests {
         }
     }
 
+    @Test("a message already queued for an address an administrator then suppresses is not sent")
+    func adminSuppressionStopsQueuedMail() async throws {
+        try await withOutboxStore(.sqlite) { store in
+            try await store.outbox.enqueue(digestMail("late", to: "Ada@Example.org"), at: deliveryStart)
+            let suppressed = try await store.suppressions.suppress(
+                try EmailAddress(parsing: "ada@example.org"), source: .admin, reason: "asked by phone",
+                by: .cli(operator: "ops", reason: nil), at: deliveryStart
+            )
+            #expect(suppressed)
+            let clock = ManualClock(deliveryStart + .seconds(1))
+            let round = try await outboxDelivery(store, RefusingTransport(reply: "unreachable", code: 0), clock).deliverDueMessages()
+            #expect(Tally(round) == Tally(claimed: 1, failed: 1))
+            let message = try #require(try await store.outbox.list().first)
+            #expect(message.lastError == "not sent: the address is suppressed")
+        }
+    }
+
     @Test("a relay or policy refusal (5.7.1) fails the message but never suppresses the address")
     func policyRefusalDoesNotSuppress() async throws {
         try await withOutboxStore(.sqlite) { store in

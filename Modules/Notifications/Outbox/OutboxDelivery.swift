@@ -54,7 +54,7 @@ public struct OutboxDelivery: Sendable {
         for message in batch {
             let recipients = message.recipients.filter { !suppressed.contains($0.lowercased()) }
             if recipients.isEmpty {
-                try await outbox.markFailed(message.id, error: "not sent: the address is suppressed after permanent failures", smtpCode: nil, at: now(), worker: claim)
+                try await outbox.markFailed(message.id, error: "not sent: the address is suppressed", smtpCode: nil, at: now(), worker: claim)
                 round.failed += 1
             } else {
                 sendable.append((message, Envelope(sender: message.sender, recipients: recipients, data: message.data, messageID: message.messageID)))

@@ -299,16 +299,22 @@ public struct OutboxRepository: Sendable {
         }
     }
 
-    /// Which of `addresses` are suppressed (compared lower-cased).
+    /// Which of `addresses` are suppressed (compared lower-cased): by hard bounces here, or on the
+    /// suppression list (an administrator's suppression or a GDPR erasure, kept as a hash).
     public func suppressed(among addresses: [String]) async throws -> Set<String> {
         let keys = Array(Set(addresses.map { $0.lowercased() }))
         guard !keys.isEmpty else { return [] }
+        let byHash = Dictionary(keys.map { (AddressKey(lowercasedKey: $0).hash, $0) }, uniquingKeysWith: { first, _ in first })
         return try await database.withSession { db in
-            let rows = try await db.select().column("address").from("mail_bounces")
+            let bounced = try await db.select().column("address").from("mail_bounces")
                 .where("address", .in, SQLBind.group(keys))
                 .where("suppressed_at_us", .isNot, SQLLiteral.null)
                 .all()
-            return Set(try rows.map { try $0.string("address") })
+            let listed = try await db.select().column("address_hash").from("suppressions")
+                .where("address_hash", .in, SQLBind.group(Array(byHash.keys)))
+                .all()
+            return Set(try bounced.map { try $0.string("address") })
+                .union(try listed.compactMap { byHash[try $0.string("address_hash")] })
         }
     }
 

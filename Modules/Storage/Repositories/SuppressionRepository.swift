@@ -36,7 +36,12 @@ struct AddressKey: Hashable, Sendable {
     let hash: String
 
     init(_ address: EmailAddress) {
-        key = address.address.lowercased()
+        self.init(lowercasedKey: address.address.lowercased())
+    }
+
+    /// From an address as the outbox holds it (already normalised when it was enqueued).
+    init(lowercasedKey key: String) {
+        self.key = key
         let digits = Array("0123456789abcdef")
         hash = String(SHA256.hash(data: Data(key.utf8)).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
     }
