@@ -109,6 +109,21 @@ public struct OutboxRepository: Sendable {
         return true
     }
 
+    /// When the latest message whose idempotency key starts with `keyPrefix` was enqueued (for rate
+    /// limits that must hold across window boundaries, instances and retries).
+    public func latestEnqueue(keyPrefix: String, in transaction: StorageTransaction) async throws -> Instant? {
+        // A key range rather than LIKE: no wildcard characters to escape, and the unique index serves it.
+        guard let last = keyPrefix.unicodeScalars.last, let next = Unicode.Scalar(last.value + 1) else { return nil }
+        let upper = String(keyPrefix.unicodeScalars.dropLast()) + String(next)
+        let row = try await transaction.db.select()
+            .column(SQLFunction("max", args: SQLIdentifier("created_at_us")), as: "latest")
+            .from("outbox_messages")
+            .where("idempotency_key", .greaterThanOrEqual, SQLBind(keyPrefix))
+            .where("idempotency_key", .lessThan, SQLBind(upper))
+            .first()
+        return try row?.optionalInstant("latest")
+    }
+
     /// Claims up to `limit` due messages for `worker` until `now + lease`: queued ones whose time has
     /// come, and sending ones whose lease expired (a crashed worker's). Lowest priority value first.
     /// On PostgreSQL concurrent claimers skip each other's rows; SQLite has a single writer.

@@ -1,0 +1,218 @@
+import Domain
+import Foundation
+import Logging
+import Storage
+
+/// Double opt-in without HTTP: subscribe (enqueueing a confirmation mail), confirm, unsubscribe,
+/// and the signed links and list headers those steps need. The web pages sit on top of it.
+public struct SubscriptionService: Sendable {
+    public let store: Store
+    public let signer: LinkTokenSigner
+    /// Where the link pages live, e.g. `https://itsm.example.org`; links are `<base>/confirm?token=...`.
+    public let publicBaseURL: URL
+    public let policy: SubscriptionPolicy
+    public let now: @Sendable () -> Instant
+    public let logger: Logger
+
+    /// A service; `publicBaseURL` must be http(s) without query or fragment (a trailing slash is dropped).
+    public init(
+        store: Store, signer: LinkTokenSigner, publicBaseURL: URL, policy: SubscriptionPolicy = .init(),
+        now: @escaping @Sendable () -> Instant, logger: Logger
+    ) throws(SubscriptionServiceError) {
+        let text = publicBaseURL.absoluteString
+        guard let components = URLComponents(url: publicBaseURL, resolvingAgainstBaseURL: false),
+              let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+              components.host?.isEmpty == false, components.query == nil, components.fragment == nil
+        else { throw .invalidPublicURL(text) }
+        var trimmed = text
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let base = URL(string: trimmed) else { throw .invalidPublicURL(text) }
+        self.store = store
+        self.signer = signer
+        self.publicBaseURL = base
+        self.policy = policy
+        self.now = now
+        self.logger = logger
+    }
+
+    // MARK: Subscribe
+
+    /// Subscribes `address` to the list and, unless already confirmed or rate-limited, enqueues a
+    /// confirmation mail in the same transaction. Lists without opt-in are confirmed at once.
+    ///
+    /// Answers `.checkYourInbox` whatever the address's prior state (suppressed and erased addresses
+    /// included, for which nothing is written); only a bad address or an unknown list is an error.
+    public func subscribe(
+        listSlug: String, address text: String, name: String? = nil, method: ConsentMethod, confirmationText: String? = nil
+    ) async throws -> SubscribeResponse {
+        let address: EmailAddress
+        do {
+            address = try EmailAddress(parsing: text)
+        } catch {
+            throw SubscriptionServiceError.invalidAddress(error)
+        }
+        guard let list = try await store.mailingLists.get(slug: listSlug), let listID = list.id else {
+            throw SubscriptionServiceError.unknownList(slug: listSlug)
+        }
+        let at = now()
+        // Suppressed (by an administrator, an erasure or hard bounces): never mailed, nothing written.
+        if try await !store.outbox.suppressed(among: [address.address]).isEmpty {
+            logger.info("subscribe request for a suppressed address ignored", metadata: ["list": "\(list.slug)"])
+            return .checkYourInbox
+        }
+        let consent = ConsentEvidence(method: method, confirmationText: confirmationText)
+        do {
+            let enqueued: Int64? = try await store.transaction { [self] tx in
+                let receipt = try await store.subscriptions.subscribe(
+                    address: address, name: name, listID: listID, consent: consent, at: at, in: tx)
+                guard let subscriptionID = receipt.subscription.id, receipt.subscription.state == .pending else { return nil }
+                guard list.requiresConfirmation else {
+                    _ = try await store.subscriptions.confirm(subscriptionID: subscriptionID, consent: consent, at: at, in: tx)
+                    return nil
+                }
+                // At most one confirmation per interval, measured from the last one (the window in the
+                // key alone would let two through either side of a window boundary).
+                if let last = try await store.outbox.latestEnqueue(keyPrefix: "confirm:\(subscriptionID):", in: tx),
+                   at - last < policy.confirmationInterval {
+                    return nil
+                }
+                let mail = ConfirmationMail(
+                    list: list, subscriber: receipt.subscriber, subscriptionID: subscriptionID,
+                    confirmURL: confirmLink(subscriptionID: subscriptionID, at: at),
+                    idempotencyKey: confirmationKey(subscriptionID: subscriptionID, at: at), at: at
+                )
+                // False when this window's confirmation exists already: the rate limit.
+                let stored = try await store.outbox.enqueue(try mail.outboxMessage(), at: at, in: tx)
+                return stored ? subscriptionID : nil
+            }
+            if let enqueued {
+                logger.info("confirmation enqueued", metadata: ["list": "\(list.slug)", "subscription": "\(enqueued)"])
+            }
+        } catch let error as SubscriptionError {
+            guard case .suppressed = error else { throw error }
+            // Suppressed between the check and the transaction: the same answer, nothing written.
+        }
+        return .checkYourInbox
+    }
+
+    /// `confirm:<subscription>:<window>`: one confirmation per subscription per rate-limit window.
+    func confirmationKey(subscriptionID: Int64, at: Instant) -> String {
+        let width = max(policy.confirmationInterval.microseconds, 1)
+        let window = at.microsecondsSinceEpoch / width
+        return "confirm:\(subscriptionID):\(window)"
+    }
+
+    // MARK: Confirm
+
+    /// `<base>/confirm?token=...`, valid for the policy's link lifetime from `at`.
+    public func confirmLink(subscriptionID: Int64, at: Instant) -> URL {
+        let token = signer.token(action: .confirm, subscriptionID: subscriptionID, expiresAt: at + policy.confirmLinkLifetime)
+        return link("confirm", token: token)
+    }
+
+    /// What the confirm page should say for `token` (GET): changes nothing.
+    public func confirmPage(token: String) async throws -> ConfirmPreview {
+        let subscriptionID: Int64
+        do {
+            subscriptionID = try signer.verify(token, expecting: .confirm, now: now())
+        } catch {
+            if case .expired = error { return ConfirmPreview(status: .expired, listTitle: nil) }
+            return ConfirmPreview(status: .invalid, listTitle: nil)
+        }
+        guard let (subscription, list) = try await subscriptionAndList(subscriptionID) else {
+            return ConfirmPreview(status: .invalid, listTitle: nil)
+        }
+        let status: ConfirmPreview.Status = switch subscription.state {
+        case .pending: .valid
+        case .confirmed: .alreadyConfirmed
+        case .unsubscribed: .unsubscribed
+        }
+        return ConfirmPreview(status: status, listTitle: list.title)
+    }
+
+    /// Confirms the subscription `token` names (POST), with a consent record; a used link gives
+    /// `.alreadyConfirmed`. Expired, altered or stale links throw and change nothing.
+    public func confirm(token: String, method: ConsentMethod, confirmationText: String? = nil) async throws -> ConfirmResult {
+        let subscriptionID = try verified(token, .confirm)
+        guard let (subscription, list) = try await subscriptionAndList(subscriptionID) else {
+            throw SubscriptionServiceError.subscriptionGone
+        }
+        if subscription.state == .unsubscribed { throw SubscriptionServiceError.subscriptionEnded }
+        let consent = ConsentEvidence(method: method, confirmationText: confirmationText)
+        let (_, outcome) = try await store.subscriptions.confirm(subscriptionID: subscriptionID, consent: consent, at: now())
+        switch outcome {
+        case .confirmed:
+            logger.info("subscription confirmed", metadata: ["list": "\(list.slug)", "subscription": "\(subscriptionID)"])
+            return .confirmed(listTitle: list.title)
+        case .alreadyConfirmed:
+            return .alreadyConfirmed(listTitle: list.title)
+        }
+    }
+
+    // MARK: Unsubscribe
+
+    /// `<base>/unsubscribe?token=...`; unsubscribe links do not expire.
+    public func unsubscribeLink(subscriptionID: Int64) -> URL {
+        link("unsubscribe", token: signer.token(action: .unsubscribe, subscriptionID: subscriptionID, expiresAt: nil))
+    }
+
+    /// The list title for the unsubscribe page (GET), or nil when the token is not valid; changes nothing.
+    public func unsubscribePage(token: String) async throws -> String? {
+        guard let subscriptionID = try? signer.verify(token, expecting: .unsubscribe, now: now()) else { return nil }
+        return try await subscriptionAndList(subscriptionID)?.1.title
+    }
+
+    /// Ends the subscription `token` names (POST, or RFC 8058 one-click), with a consent record; idempotent.
+    public func unsubscribe(token: String, method: ConsentMethod) async throws -> UnsubscribeResult {
+        let subscriptionID = try verified(token, .unsubscribe)
+        guard let (_, list) = try await subscriptionAndList(subscriptionID) else {
+            throw SubscriptionServiceError.subscriptionGone
+        }
+        let (_, outcome) = try await store.subscriptions.unsubscribe(
+            subscriptionID: subscriptionID, consent: ConsentEvidence(method: method), at: now())
+        switch outcome {
+        case .unsubscribed:
+            logger.info("subscription ended", metadata: ["list": "\(list.slug)", "subscription": "\(subscriptionID)"])
+            return .unsubscribed(listTitle: list.title)
+        case .alreadyUnsubscribed:
+            return .alreadyUnsubscribed(listTitle: list.title)
+        }
+    }
+
+    /// List-Id (`<slug>.<sender domain>`) and the List-Unsubscribe pair with one-click, plus the
+    /// bulk headers, for one subscriber's copy of a list message (a digest).
+    public func listHeaders(for list: MailingList, subscriptionID: Int64) -> [MailMessage.ExtraHeader] {
+        .listMail(
+            id: "\(list.slug).\(list.sender.address.domain)", name: list.title,
+            unsubscribeURL: unsubscribeLink(subscriptionID: subscriptionID)
+        )
+    }
+
+    // MARK: Helpers
+
+    private func link(_ page: String, token: String) -> URL {
+        publicBaseURL.appending(path: page).appending(queryItems: [URLQueryItem(name: "token", value: token)])
+    }
+
+    /// The token's subscription id, or the service's error for a bad or expired link.
+    private func verified(_ token: String, _ action: LinkAction) throws(SubscriptionServiceError) -> Int64 {
+        do {
+            return try signer.verify(token, expecting: action, now: now())
+        } catch {
+            if case let .expired(at) = error { throw .expiredLink(at: at) }
+            throw .invalidLink
+        }
+    }
+
+    /// The subscription and its list, or nil when the subscription is gone (erased).
+    private func subscriptionAndList(_ id: Int64) async throws -> (Subscription, MailingList)? {
+        let subscription: Subscription
+        do {
+            subscription = try await store.subscriptions.get(id)
+        } catch let error as StorageError {
+            guard case .notFound = error else { throw error }
+            return nil
+        }
+        return (subscription, try await store.mailingLists.get(subscription.listID))
+    }
+}
