@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // MARK: Libraries
@@ -60,6 +61,13 @@ let package = Package(
             path: "Modules/ITSMConfig",
             swiftSettings: strict
         ),
+        // The subscription link pages (subscribe, confirm, unsubscribe) over HTTP.
+        .target(
+            name: "SubscriptionPages",
+            dependencies: ["Notifications", "Storage", "Domain", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Modules/SubscriptionPages",
+            swiftSettings: strict
+        ),
         // MARK: C: libcurl and a non-variadic setopt shim (Swift cannot call variadic C).
         .systemLibrary(
             name: "CCurl",
@@ -83,10 +91,11 @@ let package = Package(
         .executableTarget(
             name: "itsm-scheduler",
             dependencies: [
-                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig",
+                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig", "SubscriptionPages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Apps/itsm-scheduler",
             swiftSettings: strict
@@ -113,6 +122,14 @@ let package = Package(
         .testTarget(
             name: "NotificationsTests", dependencies: ["Notifications", "Storage", "Domain"], path: "Tests/NotificationsTests",
             exclude: ["Support/smtp_sink.py", "Support/mime_parse.py"]  // run by the tests with Debian's python3
+        ),
+        .testTarget(
+            name: "SubscriptionPagesTests",
+            dependencies: [
+                "SubscriptionPages", "Notifications", "Storage", "Domain",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/SubscriptionPagesTests"
         ),
         .testTarget(name: "ITSMConfigTests", dependencies: ["ITSMConfig", "Storage"], path: "Tests/ITSMConfigTests"),
         // End-to-end: runs the built `itsm` and `itsm-scheduler` binaries as child processes.

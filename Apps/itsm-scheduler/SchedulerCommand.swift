@@ -1,11 +1,13 @@
 import ArgumentParser
 import Domain
 import Foundation
+import Hummingbird
 import ITSMConfig
 import Logging
 import Notifications
 import ServiceLifecycle
 import Storage
+import SubscriptionPages
 
 @main
 struct SchedulerCommand: AsyncParsableCommand {
@@ -42,11 +44,15 @@ struct SchedulerCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
 
-        if configuration.secretKey == nil {
-            let (_, created) = try SecretKeyFile.loadOrCreate(in: configuration.stateDirectory)
+        let secretKey: String
+        if let configured = configuration.secretKey {
+            secretKey = configured
+        } else {
+            let (key, created) = try SecretKeyFile.loadOrCreate(in: configuration.stateDirectory)
             if created {
                 logger.notice("no ITSM_SECRET_KEY set: created a new link-signing key", metadata: ["file": .string(SecretKeyFile.path(in: configuration.stateDirectory))])
             }
+            secretKey = key
         }
 
         let store: Store
@@ -81,9 +87,19 @@ struct SchedulerCommand: AsyncParsableCommand {
             outbox: store.outbox, transport: transport, policy: policy, workerName: Self.workerName(), now: { Instant(Date()) },
             logger: logger
         )
+        let subscriptions = try SubscriptionService(
+            store: store, signer: try LinkTokenSigner(secretKey: secretKey), publicBaseURL: configuration.publicURL,
+            now: { Instant(Date()) }, logger: logger
+        )
+        let pages = Application(
+            router: SubscriptionPages(service: subscriptions).router(),
+            configuration: .init(address: .hostname(configuration.httpBind.host, port: configuration.httpBind.port), serverName: "itsm"),
+            logger: logger
+        )
         let startedMetadata: Logger.Metadata = [
             "database": .string(configuration.database.description), "mail": .string(mail),
             "public_url": .string(configuration.publicURL.absoluteString), "libcurl": .string(Libcurl.versionInfo.version),
+            "http": .string(configuration.httpBind.description),
         ]
 
         // Graceful shutdown runs in reverse order: delivery stops first, the database closes last.
@@ -95,6 +111,8 @@ struct SchedulerCommand: AsyncParsableCommand {
                         successTerminationBehavior: .gracefullyShutdownGroup
                     ),
                     .init(service: OutboxService(worker: OutboxWorker(delivery: delivery), transport: transport)),
+                    // The link pages stop first: no new subscriptions while delivery winds down.
+                    .init(service: pages),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

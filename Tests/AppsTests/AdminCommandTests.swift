@@ -148,6 +148,7 @@ struct AdminCommandTests {
                 "ITSM_SMTP_URL": "smtp://mailer:\(password)@relay.internal:587",
                 "ITSM_PUBLIC_URL": "https://itsm.example.org/",
                 "ITSM_SECRET_KEY": key,
+                "ITSM_HTTP_BIND": "127.0.0.1:8080",
             ]))
             #expect(result.termination == .success, "\(result.output)")
             let lines = result.standardOutput.split(separator: "\n").map(String.init)

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// The `itsm` and `itsm-scheduler` executables of this build, found next to the test bundle.
 enum Binaries {
@@ -39,8 +40,30 @@ enum Binaries {
 
 /// The environment a child gets: nothing inherited, so no stray ITSM_* variable changes a test.
 func childEnvironment(_ settings: [String: String] = [:]) -> [String: String] {
-    let base = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": NSTemporaryDirectory()]
+    // Each daemon serves its pages on a loopback port of its own, so tests can run side by side.
+    var base = ["PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": NSTemporaryDirectory()]
+    if let port = freeLoopbackPort() { base["ITSM_HTTP_BIND"] = "127.0.0.1:\(port)" }
     return base.merging(settings) { $1 }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it).
+func freeLoopbackPort() -> Int? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { return nil }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return named == 0 ? Int(UInt16(bigEndian: address.sin_port)) : nil
 }
 
 /// Runs `body` in a fresh, empty working directory, removed afterwards.

@@ -1,0 +1,35 @@
+import Hummingbird
+
+/// A request the pages answer with a 4xx page and without writing anything.
+enum PageRefusal: Error, Sendable {
+    case bodyTooLarge(limit: Int)
+    case badForm(String)
+    case foreignOrigin(String)
+    case methodNotAllowed(allowed: [HTTPRequest.Method])
+    case notFound
+
+    var page: Page {
+        switch self {
+        case let .bodyTooLarge(limit):
+            Page(status: .contentTooLarge, title: "Request too large",
+                 body: "<p>The request was larger than \(String(limit)) bytes, so nothing was done. The forms on these pages send far less.</p>")
+        case let .badForm(reason):
+            Page(status: .badRequest, title: "Bad request", body: "<p>Nothing was done: \(reason).</p>")
+        case let .foreignOrigin(origin):
+            Page(status: .forbidden, title: "Forbidden",
+                 body: "<p>Nothing was done: this form was sent from another site (\(origin)). Use the link from your mail.</p>")
+        case .methodNotAllowed:
+            Page(status: .methodNotAllowed, title: "Method not allowed", body: "<p>This address does not answer that kind of request.</p>")
+        case .notFound:
+            Page(status: .notFound, title: "Page not found", body: "<p>There is no page at this address.</p>")
+        }
+    }
+
+    var response: Response {
+        var response = page.response
+        if case let .methodNotAllowed(allowed) = self {
+            response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+        }
+        return response
+    }
+}

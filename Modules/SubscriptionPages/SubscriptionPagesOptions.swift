@@ -1,0 +1,15 @@
+/// How the link pages treat their requests; the defaults trust no proxy.
+public struct SubscriptionPagesOptions: Sendable {
+    public static let defaultMaxBodyBytes = 16 * 1024
+
+    /// Peer addresses (textual IPv4/IPv6, e.g. `127.0.0.1`) whose `X-Forwarded-For` is believed.
+    /// Empty by default: the connection's address is recorded, whatever the request claims.
+    public var trustedProxies: Set<String>
+    /// Request bodies larger than this are answered 413 and nothing is written.
+    public var maxBodyBytes: Int
+
+    public init(trustedProxies: Set<String> = [], maxBodyBytes: Int = defaultMaxBodyBytes) {
+        self.trustedProxies = trustedProxies
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
