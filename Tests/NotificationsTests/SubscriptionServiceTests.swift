@@ -246,6 +246,28 @@ struct SubscriptionServiceTests {
         }
     }
 
+    @Test("after unsubscribing and signing up again, only the new mail's link confirms; the old one is refused")
+    func staleConfirmLinkAfterResubscribe() async throws {
+        try await withSubscriptionFixture(.sqlite) { fixture in
+            _ = try await fixture.service.subscribe(listSlug: "ops-weekly", address: "ada@example.org", method: web)
+            let oldToken = try await fixture.tokenFromOutbox()
+            let id = try await fixture.subscriptionID("ada@example.org")
+            fixture.clock.set(start + .minutes(5))
+            _ = try await fixture.service.unsubscribe(token: try queryToken(fixture.service.unsubscribeLink(subscriptionID: id)), method: web)
+            // Signed up again an hour later: a new pending request and a new mail.
+            fixture.clock.set(start + .hours(1))
+            _ = try await fixture.service.subscribe(listSlug: "ops-weekly", address: "ada@example.org", method: web)
+            #expect(try await fixture.subscription("ada@example.org").state == .pending)
+            #expect(try await fixture.service.confirmPage(token: oldToken) == ConfirmPreview(status: .invalid, listTitle: nil))
+            await #expect(throws: SubscriptionServiceError.invalidLink) {
+                try await fixture.service.confirm(token: oldToken, method: web)
+            }
+            #expect(try await fixture.subscription("ada@example.org").state == .pending)
+            let newToken = try #require(try await fixture.store.outbox.list().last.map { try confirmToken(in: try textPart(of: $0.data)) })
+            #expect(try await fixture.service.confirm(token: newToken, method: web) == .confirmed(listTitle: "Ops weekly"))
+        }
+    }
+
     @Test("a list without opt-in confirms at once and sends nothing", arguments: OutboxEngine.available)
     func listWithoutConfirmation(engine: OutboxEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in

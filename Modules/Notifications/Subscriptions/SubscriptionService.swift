@@ -112,14 +112,14 @@ public struct SubscriptionService: Sendable {
 
     /// What the confirm page should say for `token` (GET): changes nothing.
     public func confirmPage(token: String) async throws -> ConfirmPreview {
-        let subscriptionID: Int64
+        let link: VerifiedLink
         do {
-            subscriptionID = try signer.verify(token, expecting: .confirm, now: now())
+            link = try signer.verifiedLink(token, expecting: .confirm, now: now())
         } catch {
             if case .expired = error { return ConfirmPreview(status: .expired, listTitle: nil) }
             return ConfirmPreview(status: .invalid, listTitle: nil)
         }
-        guard let (subscription, list) = try await subscriptionAndList(subscriptionID) else {
+        guard let (subscription, list) = try await subscriptionAndList(link.subscriptionID), !isStale(link, for: subscription) else {
             return ConfirmPreview(status: .invalid, listTitle: nil)
         }
         let status: ConfirmPreview.Status = switch subscription.state {
@@ -133,11 +133,13 @@ public struct SubscriptionService: Sendable {
     /// Confirms the subscription `token` names (POST), with a consent record; a used link gives
     /// `.alreadyConfirmed`. Expired, altered or stale links throw and change nothing.
     public func confirm(token: String, method: ConsentMethod, confirmationText: String? = nil) async throws -> ConfirmResult {
-        let subscriptionID = try verified(token, .confirm)
+        let link = try verified(token, .confirm)
+        let subscriptionID = link.subscriptionID
         guard let (subscription, list) = try await subscriptionAndList(subscriptionID) else {
             throw SubscriptionServiceError.subscriptionGone
         }
         if subscription.state == .unsubscribed { throw SubscriptionServiceError.subscriptionEnded }
+        if isStale(link, for: subscription) { throw SubscriptionServiceError.invalidLink }
         let consent = ConsentEvidence(method: method, confirmationText: confirmationText)
         let (_, outcome) = try await store.subscriptions.confirm(subscriptionID: subscriptionID, consent: consent, at: now())
         switch outcome {
@@ -164,7 +166,7 @@ public struct SubscriptionService: Sendable {
 
     /// Ends the subscription `token` names (POST, or RFC 8058 one-click), with a consent record; idempotent.
     public func unsubscribe(token: String, method: ConsentMethod) async throws -> UnsubscribeResult {
-        let subscriptionID = try verified(token, .unsubscribe)
+        let subscriptionID = try verified(token, .unsubscribe).subscriptionID
         guard let (_, list) = try await subscriptionAndList(subscriptionID) else {
             throw SubscriptionServiceError.subscriptionGone
         }
@@ -195,13 +197,21 @@ public struct SubscriptionService: Sendable {
     }
 
     /// The token's subscription id, or the service's error for a bad or expired link.
-    private func verified(_ token: String, _ action: LinkAction) throws(SubscriptionServiceError) -> Int64 {
+    private func verified(_ token: String, _ action: LinkAction) throws(SubscriptionServiceError) -> VerifiedLink {
         do {
-            return try signer.verify(token, expecting: action, now: now())
+            return try signer.verifiedLink(token, expecting: action, now: now())
         } catch {
             if case let .expired(at) = error { throw .expiredLink(at: at) }
             throw .invalidLink
         }
+    }
+
+    /// A confirm link issued before the subscription's latest subscribe (say, before an unsubscribe
+    /// and a new sign-up) must not confirm the new request: only the newest mail's link may.
+    /// The issue time is the expiry less the link lifetime (expiries are whole seconds, hence the 1 s).
+    private func isStale(_ link: VerifiedLink, for subscription: Subscription) -> Bool {
+        guard subscription.state == .pending, let expiresAt = link.expiresAt, let subscribedAt = subscription.subscribedAt else { return false }
+        return subscribedAt > expiresAt - policy.confirmLinkLifetime + .seconds(1)
     }
 
     /// The subscription and its list, or nil when the subscription is gone (erased).

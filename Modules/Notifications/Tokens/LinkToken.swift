@@ -49,6 +49,12 @@ public enum LinkTokenKeyError: Error, Hashable, Sendable, CustomStringConvertibl
 ///
 /// The expiry is whole seconds since the epoch, 0 for never. A token is valid strictly before its
 /// expiry: at the expiry second itself it has expired.
+/// What an intact, unexpired token says.
+public struct VerifiedLink: Hashable, Sendable {
+    public var subscriptionID: Int64
+    public var expiresAt: Instant?
+}
+
 public struct LinkTokenSigner: Sendable {
     public static let minimumKeyBytes = 32
     /// How long a confirm link works unless configured otherwise.
@@ -89,6 +95,11 @@ public struct LinkTokenSigner: Sendable {
     ///
     /// The shape is checked before any cryptography; the signature is compared in constant time.
     public func verify(_ token: String, expecting action: LinkAction, now: Instant) throws(LinkTokenError) -> Int64 {
+        try verifiedLink(token, expecting: action, now: now).subscriptionID
+    }
+
+    /// As `verify`, with the expiry the token carries (nil: it never expires).
+    public func verifiedLink(_ token: String, expecting action: LinkAction, now: Instant) throws(LinkTokenError) -> VerifiedLink {
         guard token.utf8.count <= Self.maximumTokenLength, let bytes = Base64URL.decode(token), !bytes.isEmpty else {
             throw .malformed
         }
@@ -104,13 +115,15 @@ public struct LinkTokenSigner: Sendable {
         guard found == action else { throw .wrongAction(expected: action, found: found) }
         let subscriptionID = Int64(bitPattern: Self.uint64(payload.dropFirst(2).prefix(8)))
         let expiry = Self.uint64(payload.dropFirst(10).prefix(8))
+        var expiresAt: Instant?
         if expiry != 0, let seconds = Int64(exactly: expiry) {
             let (micros, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
-            if !overflow, now.microsecondsSinceEpoch >= micros {
-                throw .expired(at: Instant(microsecondsSinceEpoch: micros))
+            if !overflow {
+                if now.microsecondsSinceEpoch >= micros { throw .expired(at: Instant(microsecondsSinceEpoch: micros)) }
+                expiresAt = Instant(microsecondsSinceEpoch: micros)
             }
         }
-        return subscriptionID
+        return VerifiedLink(subscriptionID: subscriptionID, expiresAt: expiresAt)
     }
 
     private static func bigEndianBytes(_ value: UInt64) -> [UInt8] {
