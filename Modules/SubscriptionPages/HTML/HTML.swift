@@ -1,3 +1,4 @@
+import Notifications
 /// A fragment of HTML whose interpolated `String`s are escaped, so no value reaches a page raw.
 ///
 /// `"<p>\(title)</p>" as HTML` escapes `title`; only another `HTML` value is embedded as it is.
@@ -40,19 +41,5 @@ struct HTML: Sendable, Equatable, ExpressibleByStringInterpolation {
     }
 
     /// The one escape function of the pages: safe in element text and in quoted attribute values.
-    static func escape(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    static func escape(_ text: String) -> String { HTMLText.escaped(text) }
 }
