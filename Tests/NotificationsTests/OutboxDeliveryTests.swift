@@ -411,69 +411,9 @@ private func withSMTPTransport<R>(port: Int, connections: Int, _ body: (SMTPTran
     }
 }
 
-/// The engines these tests run on: SQLite always, PostgreSQL when `ITSM_TEST_POSTGRES_URL` names a
-/// server (as in StorageTests, whose support files this target cannot see).
-enum OutboxEngine: String, Sendable, CustomTestStringConvertible {
-    case sqlite
-    case postgres
-
-    static var postgresURL: String? {
-        guard let url = ProcessInfo.processInfo.environment["ITSM_TEST_POSTGRES_URL"], !url.isEmpty else { return nil }
-        return url
-    }
-
-    static var available: [OutboxEngine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
-
-    var testDescription: String { rawValue }
-}
-
-/// Runs `body` with a migrated store on a fresh database of its own, closed and removed afterwards.
+/// A migrated store on a fresh database of its own (see Support/TestStores.swift).
 private func withOutboxStore<R>(_ engine: OutboxEngine, _ body: (Store) async throws -> R) async throws -> R {
-    switch engine {
-    case .sqlite:
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-outbox-tests-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        return try await withOpenStore(.sqlite(path: folder.appendingPathComponent("itsm.sqlite").path), body)
-    case .postgres:
-        let serverURL = try #require(OutboxEngine.postgresURL)
-        var components = try #require(URLComponents(string: serverURL))
-        let name = "itsm_o_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        components.path = "/" + name
-        let url = try #require(components.string)
-        try await onPostgresServer(serverURL, "CREATE DATABASE \(name)")
-        do {
-            let result = try await withOpenStore(.postgres(url: url), body)
-            try await onPostgresServer(serverURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            return result
-        } catch {
-            try? await onPostgresServer(serverURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            throw error
-        }
-    }
-}
-
-private func withOpenStore<R>(_ location: DatabaseLocation, _ body: (Store) async throws -> R) async throws -> R {
-    let store = try await Store.open(location, now: deliveryStart, logger: outboxLogger).store
-    do {
-        let result = try await body(store)
-        try await store.database.close()
-        return result
-    } catch {
-        try? await store.database.close()
-        throw error
-    }
-}
-
-/// Runs one statement on the test server's own database (where databases are created and dropped).
-private func onPostgresServer(_ url: String, _ statement: String) async throws {
-    let database = try await Database.open(.postgres(url: url), logger: outboxLogger)
-    do {
-        try await database.withSession { db in try await db.raw("\(unsafeRaw: statement)").run() }
-        try await database.close()
-    } catch {
-        try? await database.close()
-        throw error
-    }
+    try await withTestStore(engine, openedAt: deliveryStart, logger: outboxLogger, body)
 }
 
 // MARK: Review findings: suppression, poisoned claims, graceful stop

@@ -427,50 +427,7 @@ private func withSubscriptionFixture<R>(_ engine: OutboxEngine, _ body: (Subscri
     }
 }
 
-/// Runs `body` with a migrated store on a fresh database of its own, closed and removed afterwards.
+/// A migrated store on a fresh database of its own (see Support/TestStores.swift).
 private func withSubscriptionStore<R>(_ engine: OutboxEngine, _ body: (Store) async throws -> R) async throws -> R {
-    switch engine {
-    case .sqlite:
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-subscription-tests-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        return try await withOpenSubscriptionStore(.sqlite(path: folder.appendingPathComponent("itsm.sqlite").path), body)
-    case .postgres:
-        let serverURL = try #require(OutboxEngine.postgresURL)
-        var components = try #require(URLComponents(string: serverURL))
-        let name = "itsm_s_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        components.path = "/" + name
-        let url = try #require(components.string)
-        try await onSubscriptionTestServer(serverURL, "CREATE DATABASE \(name)")
-        do {
-            let result = try await withOpenSubscriptionStore(.postgres(url: url), body)
-            try await onSubscriptionTestServer(serverURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            return result
-        } catch {
-            try? await onSubscriptionTestServer(serverURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            throw error
-        }
-    }
-}
-
-private func withOpenSubscriptionStore<R>(_ location: DatabaseLocation, _ body: (Store) async throws -> R) async throws -> R {
-    let store = try await Store.open(location, now: start, logger: quietLogger).store
-    do {
-        let result = try await body(store)
-        try await store.database.close()
-        return result
-    } catch {
-        try? await store.database.close()
-        throw error
-    }
-}
-
-private func onSubscriptionTestServer(_ url: String, _ statement: String) async throws {
-    let database = try await Database.open(.postgres(url: url), logger: quietLogger)
-    do {
-        try await database.withSession { db in try await db.raw("\(unsafeRaw: statement)").run() }
-        try await database.close()
-    } catch {
-        try? await database.close()
-        throw error
-    }
+    try await withTestStore(engine, openedAt: start, logger: quietLogger, body)
 }
