@@ -119,14 +119,20 @@ let package = Package(
             path: "Tests/StorageTests"
         ),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Domain"], path: "Tests/ReportingTests"),
+        // What more than one test target needs: the loopback SMTP sink, Python's MIME parser, fresh stores.
+        .target(
+            name: "ITSMTestSupport",
+            dependencies: ["Storage", "Domain", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Support",
+            exclude: ["smtp_sink.py", "mime_parse.py"]  // run by the tests with Debian's python3, found via #filePath
+        ),
         .testTarget(
-            name: "NotificationsTests", dependencies: ["Notifications", "Storage", "Domain"], path: "Tests/NotificationsTests",
-            exclude: ["Support/smtp_sink.py", "Support/mime_parse.py"]  // run by the tests with Debian's python3
+            name: "NotificationsTests", dependencies: ["Notifications", "Storage", "Domain", "ITSMTestSupport"], path: "Tests/NotificationsTests"
         ),
         .testTarget(
             name: "SubscriptionPagesTests",
             dependencies: [
-                "SubscriptionPages", "Notifications", "Storage", "Domain",
+                "SubscriptionPages", "Notifications", "Storage", "Domain", "ITSMTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/SubscriptionPagesTests"

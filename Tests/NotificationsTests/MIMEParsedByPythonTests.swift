@@ -1,4 +1,5 @@
 import Foundation
+import ITSMTestSupport
 import Notifications
 import Testing
 

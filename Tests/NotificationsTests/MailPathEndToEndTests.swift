@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import ITSMTestSupport
 import Logging
 import Notifications
 import Storage

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import ITSMTestSupport
 import Logging
 import Notifications
 import Storage
@@ -17,8 +18,8 @@ struct OutboxDeliveryTests {
         try Libcurl.initialise()
     }
 
-    @Test("three messages are sent in one round, each with its own reply, and arrive once byte for byte", arguments: OutboxEngine.available)
-    func deliversBatch(engine: OutboxEngine) async throws {
+    @Test("three messages are sent in one round, each with its own reply, and arrive once byte for byte", arguments: StoreEngine.available)
+    func deliversBatch(engine: StoreEngine) async throws {
         try await withOutboxStore(engine) { store in
             try await withSink { sink in
                 try await withSMTPTransport(port: sink.port, connections: 2) { transport in
@@ -53,8 +54,8 @@ struct OutboxDeliveryTests {
         }
     }
 
-    @Test("a refused recipient fails its message with 550 and the reply; the others in the round are sent", arguments: OutboxEngine.available)
-    func refusedRecipient(engine: OutboxEngine) async throws {
+    @Test("a refused recipient fails its message with 550 and the reply; the others in the round are sent", arguments: StoreEngine.available)
+    func refusedRecipient(engine: StoreEngine) async throws {
         try await withOutboxStore(engine) { store in
             try await withSink(.init(refuse: ["nobody@example.org"])) { sink in
                 try await withSMTPTransport(port: sink.port, connections: 1) { transport in
@@ -88,8 +89,8 @@ struct OutboxDeliveryTests {
         }
     }
 
-    @Test("451 twice: queued at now+60 s, not claimed at +59 s, again at +60 s for +120 s, sent at +180 s, once", arguments: OutboxEngine.available)
-    func temporaryFailureBacksOff(engine: OutboxEngine) async throws {
+    @Test("451 twice: queued at now+60 s, not claimed at +59 s, again at +60 s for +120 s, sent at +180 s, once", arguments: StoreEngine.available)
+    func temporaryFailureBacksOff(engine: StoreEngine) async throws {
         try await withOutboxStore(engine) { store in
             try await withSink(.init(tempfail: ["ada@example.org": 2])) { sink in
                 try await withSMTPTransport(port: sink.port, connections: 1) { transport in
@@ -138,8 +139,8 @@ struct OutboxDeliveryTests {
         }
     }
 
-    @Test("a server that stays down: retried at +10 s and +30 s, then failed as 'gave up after 3 attempts'", arguments: OutboxEngine.available)
-    func serverDownGivesUp(engine: OutboxEngine) async throws {
+    @Test("a server that stays down: retried at +10 s and +30 s, then failed as 'gave up after 3 attempts'", arguments: StoreEngine.available)
+    func serverDownGivesUp(engine: StoreEngine) async throws {
         try await withOutboxStore(engine) { store in
             // Nothing listens on this port.
             try await withSMTPTransport(port: try unusedLoopbackPort(), connections: 1) { transport in
@@ -181,8 +182,8 @@ struct OutboxDeliveryTests {
         }
     }
 
-    @Test("a worker that died between claim and send: nothing until its lease ends, then delivered exactly once", arguments: OutboxEngine.available)
-    func crashedClaimIsRecovered(engine: OutboxEngine) async throws {
+    @Test("a worker that died between claim and send: nothing until its lease ends, then delivered exactly once", arguments: StoreEngine.available)
+    func crashedClaimIsRecovered(engine: StoreEngine) async throws {
         try await withOutboxStore(engine) { store in
             try await withSink { sink in
                 try await withSMTPTransport(port: sink.port, connections: 1) { transport in
@@ -220,8 +221,8 @@ struct OutboxDeliveryTests {
         }
     }
 
-    @Test("with batches of one, a confirmation enqueued after three digests is delivered first", arguments: OutboxEngine.available)
-    func confirmationsFirst(engine: OutboxEngine) async throws {
+    @Test("with batches of one, a confirmation enqueued after three digests is delivered first", arguments: StoreEngine.available)
+    func confirmationsFirst(engine: StoreEngine) async throws {
         try await withOutboxStore(engine) { store in
             try await withSink { sink in
                 try await withSMTPTransport(port: sink.port, connections: 1) { transport in
@@ -246,8 +247,8 @@ struct OutboxDeliveryTests {
         }
     }
 
-    @Test("through the file transport, messages become .eml files and are marked sent", arguments: OutboxEngine.available)
-    func fileTransport(engine: OutboxEngine) async throws {
+    @Test("through the file transport, messages become .eml files and are marked sent", arguments: StoreEngine.available)
+    func fileTransport(engine: StoreEngine) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-files-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         try await withOutboxStore(engine) { store in
@@ -412,7 +413,7 @@ private func withSMTPTransport<R>(port: Int, connections: Int, _ body: (SMTPTran
 }
 
 /// A migrated store on a fresh database of its own (see Support/TestStores.swift).
-private func withOutboxStore<R>(_ engine: OutboxEngine, _ body: (Store) async throws -> R) async throws -> R {
+private func withOutboxStore<R>(_ engine: StoreEngine, _ body: (Store) async throws -> R) async throws -> R {
     try await withTestStore(engine, openedAt: deliveryStart, logger: outboxLogger, body)
 }
 
@@ -512,7 +513,7 @@ struct OutboxEngineGuardTests {
     @Test("under CI the PostgreSQL cases cannot be skipped silently")
     func postgresPresentUnderCI() {
         if ProcessInfo.processInfo.environment["CI"] == "true" {
-            #expect(OutboxEngine.postgresURL != nil, "CI=true but ITSM_TEST_POSTGRES_URL is not set: the PostgreSQL delivery cases would not run")
+            #expect(StoreEngine.postgresURL != nil, "CI=true but ITSM_TEST_POSTGRES_URL is not set: the PostgreSQL delivery cases would not run")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ITSMTestSupport
 import Logging
 @testable import Notifications
 import Testing

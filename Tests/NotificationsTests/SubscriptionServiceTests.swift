@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import ITSMTestSupport
 import Logging
 import Notifications
 import Storage
@@ -15,8 +16,8 @@ struct SubscriptionServiceTests {
         try Libcurl.initialise()
     }
 
-    @Test("a new address gets one priority-0 confirmation whose bytes parse and carry a confirm link", arguments: OutboxEngine.available)
-    func newAddress(engine: OutboxEngine) async throws {
+    @Test("a new address gets one priority-0 confirmation whose bytes parse and carry a confirm link", arguments: StoreEngine.available)
+    func newAddress(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             let response = try await fixture.service.subscribe(listSlug: "ops-weekly", address: " Ada@Example.ORG ", name: "Ada Lovelace", method: web)
             #expect(response == .checkYourInbox)
@@ -52,8 +53,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("the link from the mail confirms with consent records; again is alreadyConfirmed", arguments: OutboxEngine.available)
-    func confirmFromMail(engine: OutboxEngine) async throws {
+    @Test("the link from the mail confirms with consent records; again is alreadyConfirmed", arguments: StoreEngine.available)
+    func confirmFromMail(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             _ = try await fixture.service.subscribe(
                 listSlug: "ops-weekly", address: "ada@example.org", method: web, confirmationText: "Send me the Ops weekly digest")
@@ -83,8 +84,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("a tampered token is refused and changes nothing", arguments: OutboxEngine.available)
-    func tamperedToken(engine: OutboxEngine) async throws {
+    @Test("a tampered token is refused and changes nothing", arguments: StoreEngine.available)
+    func tamperedToken(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             _ = try await fixture.service.subscribe(listSlug: "ops-weekly", address: "ada@example.org", method: web)
             let token = try await fixture.tokenFromOutbox()
@@ -106,8 +107,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("a confirm link past 72 hours is expired and changes nothing", arguments: OutboxEngine.available)
-    func expiredToken(engine: OutboxEngine) async throws {
+    @Test("a confirm link past 72 hours is expired and changes nothing", arguments: StoreEngine.available)
+    func expiredToken(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             _ = try await fixture.service.subscribe(listSlug: "ops-weekly", address: "ada@example.org", method: web)
             let token = try await fixture.tokenFromOutbox()
@@ -123,8 +124,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("subscribing twice in ten minutes sends one confirmation; after the window a second, with a fresh link", arguments: OutboxEngine.available)
-    func rateLimit(engine: OutboxEngine) async throws {
+    @Test("subscribing twice in ten minutes sends one confirmation; after the window a second, with a fresh link", arguments: StoreEngine.available)
+    func rateLimit(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             let first = try await fixture.service.subscribe(listSlug: "ops-weekly", address: "ada@example.org", method: web)
             fixture.clock.set(start + .minutes(9) + .seconds(59))
@@ -146,8 +147,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("two requests either side of a window boundary, two seconds apart, still send one confirmation", arguments: OutboxEngine.available)
-    func rateLimitAcrossWindowBoundary(engine: OutboxEngine) async throws {
+    @Test("two requests either side of a window boundary, two seconds apart, still send one confirmation", arguments: StoreEngine.available)
+    func rateLimitAcrossWindowBoundary(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             // `start` is a window boundary (see rateLimit): 9:59 and 10:01 fall in different windows.
             fixture.clock.set(start + .minutes(9) + .seconds(59))
@@ -162,8 +163,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("an already confirmed address gets the same answer and no mail", arguments: OutboxEngine.available)
-    func alreadyConfirmed(engine: OutboxEngine) async throws {
+    @Test("an already confirmed address gets the same answer and no mail", arguments: StoreEngine.available)
+    func alreadyConfirmed(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             let fresh = try await fixture.service.subscribe(listSlug: "ops-weekly", address: "ada@example.org", method: web)
             _ = try await fixture.service.confirm(token: try await fixture.tokenFromOutbox(), method: web)
@@ -176,8 +177,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("suppressed and erased addresses get the same answer, and nothing is written or mailed", arguments: OutboxEngine.available)
-    func suppressedAndErased(engine: OutboxEngine) async throws {
+    @Test("suppressed and erased addresses get the same answer, and nothing is written or mailed", arguments: StoreEngine.available)
+    func suppressedAndErased(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             let fresh = try await fixture.service.subscribe(listSlug: "ops-weekly", address: "ada@example.org", method: web)
             try await fixture.store.outbox.claimAllAway()
@@ -195,8 +196,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("an unknown list and a bad address are distinct typed errors", arguments: OutboxEngine.available)
-    func invalidInput(engine: OutboxEngine) async throws {
+    @Test("an unknown list and a bad address are distinct typed errors", arguments: StoreEngine.available)
+    func invalidInput(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             await #expect(throws: SubscriptionServiceError.unknownList(slug: "no-such-list")) {
                 try await fixture.service.subscribe(listSlug: "no-such-list", address: "ada@example.org", method: web)
@@ -209,8 +210,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("the unsubscribe link ends the subscription, which does not expire; again is alreadyUnsubscribed", arguments: OutboxEngine.available)
-    func unsubscribe(engine: OutboxEngine) async throws {
+    @Test("the unsubscribe link ends the subscription, which does not expire; again is alreadyUnsubscribed", arguments: StoreEngine.available)
+    func unsubscribe(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             _ = try await fixture.service.subscribe(listSlug: "ops-weekly", address: "ada@example.org", method: web)
             let confirmToken = try await fixture.tokenFromOutbox()
@@ -268,8 +269,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("a list without opt-in confirms at once and sends nothing", arguments: OutboxEngine.available)
-    func listWithoutConfirmation(engine: OutboxEngine) async throws {
+    @Test("a list without opt-in confirms at once and sends nothing", arguments: StoreEngine.available)
+    func listWithoutConfirmation(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             let response = try await fixture.service.subscribe(listSlug: "ops-open", address: "ada@example.org", method: web)
             #expect(response == .checkYourInbox)
@@ -283,8 +284,8 @@ struct SubscriptionServiceTests {
         }
     }
 
-    @Test("the whole flow over SMTP: the confirmation arrives transactional, its link confirms, list headers unsubscribe", arguments: OutboxEngine.available)
-    func wholeFlowOverSMTP(engine: OutboxEngine) async throws {
+    @Test("the whole flow over SMTP: the confirmation arrives transactional, its link confirms, list headers unsubscribe", arguments: StoreEngine.available)
+    func wholeFlowOverSMTP(engine: StoreEngine) async throws {
         try await withSubscriptionFixture(engine) { fixture in
             try await withSink { sink in
                 let url = try #require(URL(string: "smtp://127.0.0.1:\(sink.port)"))
@@ -407,7 +408,7 @@ extension OutboxRepository {
 }
 
 /// A migrated store with two lists (one with opt-in, one without) and a service on it.
-private func withSubscriptionFixture<R>(_ engine: OutboxEngine, _ body: (SubscriptionFixture) async throws -> R) async throws -> R {
+private func withSubscriptionFixture<R>(_ engine: StoreEngine, _ body: (SubscriptionFixture) async throws -> R) async throws -> R {
     try await withSubscriptionStore(engine) { store in
         let sender = try ListSender(address: try EmailAddress(parsing: "digest@itsm.example.org"), name: "ITSM digests")
         let digest = try DigestSelection(stages: [.operation])
@@ -428,6 +429,6 @@ private func withSubscriptionFixture<R>(_ engine: OutboxEngine, _ body: (Subscri
 }
 
 /// A migrated store on a fresh database of its own (see Support/TestStores.swift).
-private func withSubscriptionStore<R>(_ engine: OutboxEngine, _ body: (Store) async throws -> R) async throws -> R {
+private func withSubscriptionStore<R>(_ engine: StoreEngine, _ body: (Store) async throws -> R) async throws -> R {
     try await withTestStore(engine, openedAt: start, logger: quietLogger, body)
 }

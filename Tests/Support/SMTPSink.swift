@@ -12,58 +12,71 @@ import Darwin
 /// Start one with `withSink`, which always stops it, even when the test throws.
 // @unchecked: `process` and `stdin` are touched only by `start` and `stop`, which `withSink`
 // calls once each; everything else is immutable.
-final class SMTPSink: @unchecked Sendable {
+public final class SMTPSink: @unchecked Sendable {
     /// What the server does besides accepting mail.
-    struct Options: Sendable {
+    public struct Options: Sendable {
         /// Listen here instead of on a free port.
-        var port: Int?
+        public var port: Int?
         /// RCPT for these addresses gets `550 5.1.1 <addr>: Recipient address rejected`.
-        var refuse: [String] = []
+        public var refuse: [String] = []
         /// The first N RCPTs for an address get `451 4.3.0 Try again later`.
-        var tempfail: [String: Int] = [:]
+        public var tempfail: [String: Int] = [:]
         /// After N messages on one connection, answer the next MAIL with 421 and close it.
-        var closeAfter: Int?
+        public var closeAfter: Int?
         /// Offer STARTTLS with this certificate.
-        var tls: TLSFiles?
+        public var tls: TLSFiles?
         /// Refuse mail until the client has said STARTTLS.
-        var requireTLS = false
+        public var requireTLS = false
         /// Require AUTH (PLAIN or LOGIN) with this user and password.
-        var auth: (user: String, password: String)?
+        public var auth: (user: String, password: String)?
+
+        public init(
+            port: Int? = nil, refuse: [String] = [], tempfail: [String: Int] = [:], closeAfter: Int? = nil, tls: TLSFiles? = nil,
+            requireTLS: Bool = false, auth: (user: String, password: String)? = nil
+        ) {
+            self.port = port
+            self.refuse = refuse
+            self.tempfail = tempfail
+            self.closeAfter = closeAfter
+            self.tls = tls
+            self.requireTLS = requireTLS
+            self.auth = auth
+        }
     }
 
     /// One accepted message: the bytes after the server undid the dot-stuffing, and its envelope.
-    struct Message: Sendable {
-        var data: [UInt8]
-        var envelope: ReceivedEnvelope
-        var text: String { String(decoding: data, as: UTF8.self) }
+    public struct Message: Sendable {
+        public var data: [UInt8]
+        public var envelope: ReceivedEnvelope
+        public var text: String { String(decoding: data, as: UTF8.self) }
     }
 
     /// The envelope and session facts the server recorded next to each message.
-    struct ReceivedEnvelope: Decodable, Sendable, Equatable {
-        var mailFrom: String
-        var rcptTos: [String]
+    public struct ReceivedEnvelope: Decodable, Sendable, Equatable {
+        public var mailFrom: String
+        public var rcptTos: [String]
         /// The client's address and port; one port per connection.
-        var peer: [Peer]
-        var ehlo: String?
-        var tls: Bool
-        var tlsVersion: String?
-        var authenticatedAs: String?
+        public var peer: [Peer]
+        public var ehlo: String?
+        public var tls: Bool
+        public var tlsVersion: String?
+        public var authenticatedAs: String?
     }
 
     /// One element of the `peer` pair: the host string or the port number.
-    enum Peer: Decodable, Sendable, Hashable {
+    public enum Peer: Decodable, Sendable, Hashable {
         case host(String)
         case port(Int)
 
-        init(from decoder: any Decoder) throws {
+        public init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let port = try? container.decode(Int.self) { self = .port(port) } else { self = .host(try container.decode(String.self)) }
         }
     }
 
-    let port: Int
+    public let port: Int
     /// Where the server writes NNNN.eml and NNNN.json.
-    let directory: URL
+    public let directory: URL
     private let process: Process
     /// Kept open while the sink runs: the script exits when it reads end-of-file (we went away).
     private let stdin: Pipe
@@ -76,7 +89,7 @@ final class SMTPSink: @unchecked Sendable {
     }
 
     /// Every accepted message, in the order the server accepted them.
-    func messages() throws -> [Message] {
+    public func messages() throws -> [Message] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".json") }
             .sorted()
@@ -91,12 +104,12 @@ final class SMTPSink: @unchecked Sendable {
     }
 
     /// Starts the script and waits (at most `deadline`) for its `READY <port>` line.
-    static func start(_ options: Options, deadline: Duration = .seconds(20)) async throws -> SMTPSink {
+    public static func start(_ options: Options, deadline: Duration = .seconds(20)) async throws -> SMTPSink {
         try await onOwnThread { try startBlocking(options, deadline: deadline) }
     }
 
     /// Sends SIGTERM, waits for the exit (SIGKILL after five seconds) and removes the folder.
-    func stop() async {
+    public func stop() async {
         await onOwnThread { self.stopBlocking() }
     }
 
@@ -184,14 +197,14 @@ final class SMTPSink: @unchecked Sendable {
 }
 
 /// The sink did not come up; the message carries the script's own words.
-struct SinkError: Error, CustomStringConvertible {
-    var message: String
-    var log: URL?
-    var description: String { "SMTP sink: \(message)" }
+public struct SinkError: Error, CustomStringConvertible {
+    public var message: String
+    public var log: URL?
+    public var description: String { "SMTP sink: \(message)" }
 }
 
 /// Runs `body` against a fresh sink and stops the sink afterwards, whatever happens.
-func withSink<T>(_ options: SMTPSink.Options = .init(), _ body: (SMTPSink) async throws -> T) async throws -> T {
+public func withSink<T>(_ options: SMTPSink.Options = .init(), _ body: (SMTPSink) async throws -> T) async throws -> T {
     let sink = try await SMTPSink.start(options)
     do {
         let value = try await body(sink)
@@ -204,12 +217,12 @@ func withSink<T>(_ options: SMTPSink.Options = .init(), _ body: (SMTPSink) async
 }
 
 /// A throwaway self-signed certificate for CN=localhost (DNS:localhost, IP:127.0.0.1).
-struct TLSFiles: Sendable {
-    var certificate: String
-    var key: String
+public struct TLSFiles: Sendable {
+    public var certificate: String
+    public var key: String
 
     /// Made with the `openssl` CLI once per test process, in a temporary folder.
-    static func shared() async throws -> TLSFiles {
+    public static func shared() async throws -> TLSFiles {
         try await onOwnThread { try generated.get() }
     }
 
@@ -239,7 +252,7 @@ struct TLSFiles: Sendable {
 }
 
 /// A loopback port nothing listens on right now (bound to port 0, read back, closed).
-func unusedLoopbackPort() throws -> Int {
+public func unusedLoopbackPort() throws -> Int {
     #if canImport(Glibc)
     let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #else
@@ -261,13 +274,13 @@ func unusedLoopbackPort() throws -> Int {
 
 /// Runs blocking work (a child's pipe, `waitUntilExit`) on a thread of its own, off the
 /// cooperative pool.
-func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+public func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }
 
-func onOwnThread(_ work: @escaping @Sendable () -> Void) async {
+public func onOwnThread(_ work: @escaping @Sendable () -> Void) async {
     await withCheckedContinuation { continuation in
         Thread {
             work()

@@ -5,34 +5,34 @@ import SQLKit
 import Storage
 import Testing
 
-/// The engines these tests run on: SQLite always, PostgreSQL when `ITSM_TEST_POSTGRES_URL` names a
-/// server (as in StorageTests, whose support files this target cannot see).
-enum OutboxEngine: String, Sendable, CustomTestStringConvertible {
+/// The engines the tests run on: SQLite always, PostgreSQL when `ITSM_TEST_POSTGRES_URL` names a
+/// server (as in StorageTests, whose support files other targets cannot see).
+public enum StoreEngine: String, Sendable, CustomTestStringConvertible {
     case sqlite
     case postgres
 
-    static var postgresURL: String? {
+    public static var postgresURL: String? {
         guard let url = ProcessInfo.processInfo.environment["ITSM_TEST_POSTGRES_URL"], !url.isEmpty else { return nil }
         return url
     }
 
-    static var available: [OutboxEngine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
+    public static var available: [StoreEngine] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 }
 
 /// Runs `body` with a migrated store on a fresh database of its own, closed and removed afterwards:
 /// a temporary SQLite file, or a new database on the test PostgreSQL server, dropped at the end.
-func withTestStore<R>(
-    _ engine: OutboxEngine, openedAt: Instant, logger: Logger, _ body: (Store) async throws -> R
+public func withTestStore<R>(
+    _ engine: StoreEngine, openedAt: Instant, logger: Logger, _ body: (Store) async throws -> R
 ) async throws -> R {
     switch engine {
     case .sqlite:
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-notifications-tests-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("itsm-tests-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         return try await withOpenStore(.sqlite(path: folder.appendingPathComponent("itsm.sqlite").path), openedAt: openedAt, logger: logger, body)
     case .postgres:
-        let serverURL = try #require(OutboxEngine.postgresURL)
+        let serverURL = try #require(StoreEngine.postgresURL)
         var components = try #require(URLComponents(string: serverURL))
         let name = "itsm_n_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         components.path = "/" + name
