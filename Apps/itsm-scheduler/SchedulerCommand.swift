@@ -87,12 +87,21 @@ struct SchedulerCommand: AsyncParsableCommand {
             outbox: store.outbox, transport: transport, policy: policy, workerName: Self.workerName(), now: { Instant(Date()) },
             logger: logger
         )
+        let subscriptionOptions = configuration.subscriptions
         let subscriptions = try SubscriptionService(
             store: store, signer: try LinkTokenSigner(secretKey: secretKey), publicBaseURL: configuration.publicURL,
+            policy: SubscriptionPolicy(
+                confirmLinkLifetime: .seconds(Int64(subscriptionOptions.confirmLinkHours) * 3600),
+                confirmationInterval: .seconds(Int64(subscriptionOptions.resendMinutes) * 60)),
             now: { Instant(Date()) }, logger: logger
         )
+        let pageOptions = SubscriptionPagesOptions(
+            trustedProxies: subscriptionOptions.trustedProxies,
+            subscribeLimit: SubscribeRateLimit(
+                requests: subscriptionOptions.subscribeLimit, window: .seconds(Int64(subscriptionOptions.subscribeWindowMinutes) * 60))
+        )
         let pages = Application(
-            router: SubscriptionPages(service: subscriptions).router(),
+            router: SubscriptionPages(service: subscriptions, options: pageOptions).router(),
             configuration: .init(address: .hostname(configuration.httpBind.host, port: configuration.httpBind.port), serverName: "itsm"),
             logger: logger
         )

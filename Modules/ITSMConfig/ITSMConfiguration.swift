@@ -2,6 +2,9 @@ import Configuration
 import Foundation
 import Storage
 import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Everything both apps read at start-up, validated. Environment variables first, overridden by
 /// a JSON config file (`--config FILE`) when one is given.
@@ -37,6 +40,19 @@ public struct ITSMConfiguration: Sendable, Hashable {
         public var suppressAfterPermanentFailures = 1
     }
 
+    /// Double opt-in and the public link pages.
+    public struct SubscriptionOptions: Sendable, Hashable {
+        /// How long a mailed confirm link works.
+        public var confirmLinkHours = 72
+        /// At most one confirmation mail per address per list in this many minutes.
+        public var resendMinutes = 10
+        /// Subscribe requests allowed per client address (IPv4, or IPv6 /64) per window; 0 turns the limit off.
+        public var subscribeLimit = 20
+        public var subscribeWindowMinutes = 10
+        /// Reverse proxies (IP addresses) whose X-Forwarded-For names the client.
+        public var trustedProxies: Set<String> = []
+    }
+
     public var database: DatabaseLocation
     public var mail: MailDelivery
     /// The base of every link put into an email, without a trailing slash.
@@ -47,6 +63,7 @@ public struct ITSMConfiguration: Sendable, Hashable {
     /// Where the embedded database, file mail and the generated key live by default.
     public var stateDirectory: String
     public var outbox = OutboxOptions()
+    public var subscriptions = SubscriptionOptions()
 
     /// The keys, as environment variable and as config-file path.
     public enum Key: String, CaseIterable, Sendable {
@@ -66,6 +83,11 @@ public struct ITSMConfiguration: Sendable, Hashable {
         case smtpPassword = "smtp.password"
         case outboxMaximumAgeHours = "outbox.maxAgeHours"
         case outboxSuppressAfter = "outbox.suppressAfter"
+        case confirmLinkHours = "subscriptions.confirmLinkHours"
+        case resendMinutes = "subscriptions.resendMinutes"
+        case subscribeLimit = "http.subscribeLimit"
+        case subscribeWindowMinutes = "http.subscribeWindowMinutes"
+        case trustedProxies = "http.trustedProxies"
 
         /// `ITSM_DATABASE_URL` for `database.url`.
         public var environmentName: String {
@@ -79,7 +101,8 @@ public struct ITSMConfiguration: Sendable, Hashable {
         /// Whether a JSON number or boolean is an acceptable value (the rest are text: URLs, paths, keys).
         var acceptsNumber: Bool {
             switch self {
-            case .smtpRequireTLS, .smtpConnections, .smtpConnectTimeout, .smtpTotalTimeout, .outboxMaximumAgeHours, .outboxSuppressAfter: true
+            case .smtpRequireTLS, .smtpConnections, .smtpConnectTimeout, .smtpTotalTimeout, .outboxMaximumAgeHours, .outboxSuppressAfter,
+                 .confirmLinkHours, .resendMinutes, .subscribeLimit, .subscribeWindowMinutes: true
             default: false
             }
         }
@@ -164,19 +187,31 @@ public struct ITSMConfiguration: Sendable, Hashable {
             throw .invalid(key: .secretKey, reason: "the key is \(secretKey.utf8.count) characters long; use at least 32 random characters (e.g. `openssl rand -hex 32`)")
         }
 
+        func number(_ key: Key, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
+            try wholeNumber(key, range, text: text(key))
+        }
         var outbox = OutboxOptions()
-        for (key, range) in [(Key.outboxMaximumAgeHours, 1...720), (Key.outboxSuppressAfter, 1...100)] {
-            guard let raw = text(key) else { continue }
-            guard let value = Int(raw), range.contains(value) else {
-                throw .invalid(key: key, reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+        if let value = try number(.outboxMaximumAgeHours, 1...720) { outbox.maximumAgeHours = value }
+        if let value = try number(.outboxSuppressAfter, 1...100) { outbox.suppressAfterPermanentFailures = value }
+
+        var subscriptions = SubscriptionOptions()
+        if let value = try number(.confirmLinkHours, 1...720) { subscriptions.confirmLinkHours = value }
+        if let value = try number(.resendMinutes, 1...1440) { subscriptions.resendMinutes = value }
+        if let value = try number(.subscribeLimit, 0...100_000) { subscriptions.subscribeLimit = value }
+        if let value = try number(.subscribeWindowMinutes, 1...1440) { subscriptions.subscribeWindowMinutes = value }
+        if let raw = text(.trustedProxies) {
+            let proxies = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let bad = proxies.first(where: { !isIPAddress($0) }) {
+                throw .invalid(key: .trustedProxies, reason: "expected IP addresses separated by commas, e.g. 127.0.0.1,::1, got '\(bad)'")
             }
-            if key == .outboxMaximumAgeHours { outbox.maximumAgeHours = value } else { outbox.suppressAfterPermanentFailures = value }
+            subscriptions.trustedProxies = Set(proxies)
         }
 
         var configuration = ITSMConfiguration(
             database: database, mail: mail, publicURL: publicURL, httpBind: httpBind, secretKey: secretKey, stateDirectory: state
         )
         configuration.outbox = outbox
+        configuration.subscriptions = subscriptions
         return configuration
     }
 
@@ -201,19 +236,28 @@ public struct ITSMConfiguration: Sendable, Hashable {
             }
             options.ehloName = name
         }
-        func number(_ key: Key, range: ClosedRange<Int>) throws(ConfigurationError) -> Int? {
-            guard let raw = text(key, false) else { return nil }
-            guard let value = Int(raw), range.contains(value) else {
-                throw .invalid(key: key, reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
-            }
-            return value
-        }
-        if let value = try number(.smtpConnections, range: 1...64) { options.connections = value }
-        if let value = try number(.smtpConnectTimeout, range: 1...600) { options.connectTimeoutSeconds = value }
-        if let value = try number(.smtpTotalTimeout, range: 1...3600) { options.totalTimeoutSeconds = value }
+        if let value = try wholeNumber(.smtpConnections, 1...64, text: text(.smtpConnections, false)) { options.connections = value }
+        if let value = try wholeNumber(.smtpConnectTimeout, 1...600, text: text(.smtpConnectTimeout, false)) { options.connectTimeoutSeconds = value }
+        if let value = try wholeNumber(.smtpTotalTimeout, 1...3600, text: text(.smtpTotalTimeout, false)) { options.totalTimeoutSeconds = value }
         options.username = text(.smtpUsername, true)
         options.password = text(.smtpPassword, true)
         return options
+    }
+
+    /// The value of `key` as a whole number in `range`; nil when not set.
+    static func wholeNumber(_ key: Key, _ range: ClosedRange<Int>, text raw: String?) throws(ConfigurationError) -> Int? {
+        guard let raw else { return nil }
+        guard let value = Int(raw), range.contains(value) else {
+            throw .invalid(key: key, reason: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+        }
+        return value
+    }
+
+    /// A textual IPv4 or IPv6 address (as the connection's peer is written).
+    static func isIPAddress(_ text: String) -> Bool {
+        var ipv4 = in_addr()
+        var ipv6 = in6_addr()
+        return inet_pton(AF_INET, text, &ipv4) == 1 || inet_pton(AF_INET6, text, &ipv6) == 1
     }
 
     /// Refuses a known key whose value in the file is not a string, number or boolean: the reader

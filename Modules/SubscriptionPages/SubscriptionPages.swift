@@ -8,10 +8,13 @@ import Notifications
 public struct SubscriptionPages: Sendable {
     public let service: SubscriptionService
     public let options: SubscriptionPagesOptions
+    /// Shared by every router made from these pages, so the limit is one per process.
+    private let limiter: SubscribeRateLimiter?
 
     public init(service: SubscriptionService, options: SubscriptionPagesOptions = .init()) {
         self.service = service
         self.options = options
+        limiter = options.subscribeLimit.map { SubscribeRateLimiter(limit: $0, now: service.now) }
     }
 
     /// A router with every page, for a context that knows the connection's peer address.
@@ -42,12 +45,19 @@ public struct SubscriptionPages: Sendable {
     }
 
     private func subscribe<Context: RemoteAddressRequestContext>(_ request: Request, _ context: Context) async throws -> Response {
+        let method = try consentMethod(request, context)
+        // Every POST counts, good or bad, before anything is read or looked up.
+        if let limiter, case let .web(ipAddress, _) = method, case let .refused(retryAfter) = limiter.admit(client: ipAddress) {
+            service.logger.notice("subscribe requests over the per-client limit refused", metadata: [
+                "client": .string(SubscribeRateLimiter.key(for: ipAddress)), "limit": "\(limiter.limit.requests) per \(limiter.limit.window)",
+            ])
+            throw PageRefusal.tooManyRequests(retryAfter: retryAfter)
+        }
         let form = try await FormBody.read(request, limit: options.maxBodyBytes)
         let list = try await mailingList(context)
         let email = form["email"] ?? ""
         let name = (form["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let consentText = SubscribePages.consentText(list)
-        let method = try consentMethod(request, context)
         do {
             _ = try await service.subscribe(
                 listSlug: list.slug, address: email, name: name.isEmpty ? nil : name, method: method, confirmationText: consentText)

@@ -8,8 +8,14 @@ public struct SubscriptionPagesOptions: Sendable {
     /// Request bodies larger than this are answered 413 and nothing is written.
     public var maxBodyBytes: Int
 
-    public init(trustedProxies: Set<String> = [], maxBodyBytes: Int = defaultMaxBodyBytes) {
+    /// Subscribe requests allowed per client address (IPv4, or IPv6 /64); nil allows any number.
+    public var subscribeLimit: SubscribeRateLimit?
+
+    public init(
+        trustedProxies: Set<String> = [], maxBodyBytes: Int = defaultMaxBodyBytes, subscribeLimit: SubscribeRateLimit? = .default
+    ) {
         self.trustedProxies = trustedProxies
         self.maxBodyBytes = maxBodyBytes
+        self.subscribeLimit = subscribeLimit
     }
 }

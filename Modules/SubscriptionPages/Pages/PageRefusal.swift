@@ -7,6 +7,7 @@ enum PageRefusal: Error, Sendable {
     case foreignOrigin(String)
     case methodNotAllowed(allowed: [HTTPRequest.Method])
     case notFound
+    case tooManyRequests(retryAfter: Duration)
 
     var page: Page {
         switch self {
@@ -22,6 +23,11 @@ enum PageRefusal: Error, Sendable {
             Page(status: .methodNotAllowed, title: "Method not allowed", body: "<p>This address does not answer that kind of request.</p>")
         case .notFound:
             Page(status: .notFound, title: "Page not found", body: "<p>There is no page at this address.</p>")
+        case let .tooManyRequests(retryAfter):
+            Page(status: .tooManyRequests, title: "Too many requests", body: """
+                <p>Too many subscribe requests came from your network, so nothing was done. \
+                Please try again in \(String(Self.wholeMinutes(retryAfter))) minute\(Self.wholeMinutes(retryAfter) == 1 ? "" : "s").</p>
+                """)
         }
     }
 
@@ -30,6 +36,19 @@ enum PageRefusal: Error, Sendable {
         if case let .methodNotAllowed(allowed) = self {
             response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
         }
+        if case let .tooManyRequests(retryAfter) = self {
+            response.headers[.retryAfter] = String(Self.wholeSeconds(retryAfter))
+        }
         return response
+    }
+
+    /// Rounded up, so a client that waits this long is let in.
+    static func wholeSeconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return attoseconds > 0 ? seconds + 1 : seconds
+    }
+
+    static func wholeMinutes(_ duration: Duration) -> Int64 {
+        (wholeSeconds(duration) + 59) / 60
     }
 }
