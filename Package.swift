@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // MARK: Libraries
@@ -43,7 +44,16 @@ let package = Package(
             path: "Modules/Storage",
             swiftSettings: strict
         ),
-        .target(name: "Reporting", dependencies: ["Domain", "Storage"], path: "Modules/Reporting", swiftSettings: strict),
+        .target(
+            name: "Reporting",
+            dependencies: [
+                "Domain", "Storage",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            path: "Modules/Reporting",
+            swiftSettings: strict
+        ),
         .target(
             name: "Notifications",
             dependencies: ["Domain", "Storage", "CCurlShim", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
@@ -118,7 +128,7 @@ let package = Package(
             ],
             path: "Tests/StorageTests"
         ),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Domain"], path: "Tests/ReportingTests"),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Domain", "Storage", "ITSMTestSupport"], path: "Tests/ReportingTests"),
         // What more than one test target needs: the loopback SMTP sink, Python's MIME parser, fresh stores.
         .target(
             name: "ITSMTestSupport",

@@ -69,5 +69,21 @@ public struct ReportingPeriod: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The period of the same kind and length just after this one: the change calendar's look-ahead.
+    public var following: ReportingPeriod {
+        switch kind {
+        case .month:
+            let next = lastDay.adding(days: 1)
+            let year = next.month == 12 ? next.year + 1 : next.year
+            let month = next.month == 12 ? 1 : next.month + 1
+            // Day 1 of any month exists, so this never falls back.
+            let followingFirst = CivilDate(year: year, month: month, day: 1) ?? next.adding(days: 31)
+            return ReportingPeriod(kind: .month, firstDay: next, lastDay: followingFirst.adding(days: -1), clock: clock)
+        case .day, .week, .custom:
+            let length = lastDay.daysSinceEpoch - firstDay.daysSinceEpoch + 1
+            return ReportingPeriod(kind: kind, firstDay: lastDay.adding(days: 1), lastDay: lastDay.adding(days: length), clock: clock)
+        }
+    }
+
     public var description: String { firstDay == lastDay ? "\(firstDay)" : "\(firstDay)..\(lastDay)" }
 }

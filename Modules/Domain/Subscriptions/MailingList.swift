@@ -66,12 +66,14 @@ public struct MailingList: Hashable, Sendable, Identifiable {
     public var templateFolder: String?
     /// Double opt-in: nobody is mailed a digest before confirming. On unless turned off.
     public var requiresConfirmation: Bool
+    /// Leave out a digest whose every section has nothing to report, instead of sending "nothing happened".
+    public var skipsEmptyDigest: Bool
 
     /// A new list; every field is checked and a rejection names it.
     public init(
         slug: String, title: String, description: String? = nil, sender: ListSender, replyTo: EmailAddress? = nil,
         digest: DigestSelection, schedule: String, timeZoneIdentifier: String, templateFolder: String? = nil,
-        requiresConfirmation: Bool = true
+        requiresConfirmation: Bool = true, skipsEmptyDigest: Bool = false
     ) throws(DomainError) {
         self.id = nil
         self.version = 0
@@ -85,13 +87,14 @@ public struct MailingList: Hashable, Sendable, Identifiable {
         self.timeZoneIdentifier = try LocalClock(timeZoneIdentifier: timeZoneIdentifier).timeZoneIdentifier
         self.templateFolder = try Validate.optionalLine(templateFolder, field: "templateFolder", maxLength: 1024)
         self.requiresConfirmation = requiresConfirmation
+        self.skipsEmptyDigest = skipsEmptyDigest
     }
 
     /// Rebuilds a stored list; no validation.
     public init(
         stored id: Int64, version: Int, slug: String, title: String, description: String?, sender: ListSender,
         replyTo: EmailAddress?, digest: DigestSelection, schedule: String, timeZoneIdentifier: String,
-        templateFolder: String?, requiresConfirmation: Bool
+        templateFolder: String?, requiresConfirmation: Bool, skipsEmptyDigest: Bool = false
     ) {
         self.id = id
         self.version = version
@@ -105,6 +108,7 @@ public struct MailingList: Hashable, Sendable, Identifiable {
         self.timeZoneIdentifier = timeZoneIdentifier
         self.templateFolder = templateFolder
         self.requiresConfirmation = requiresConfirmation
+        self.skipsEmptyDigest = skipsEmptyDigest
     }
 
     /// Returns `slug` if it is a valid list slug, or an error naming the field "slug".

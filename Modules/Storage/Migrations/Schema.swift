@@ -9,7 +9,27 @@ public enum Schema {
         Migration(version: 1, name: "itil records and audit trail", apply: v1),
         Migration(version: 2, name: "mail outbox", apply: v2),
         Migration(version: 3, name: "mailing lists and subscriptions", apply: v3),
+        Migration(version: 4, name: "digest indexes and the empty-digest choice", apply: v4),
     ]
+
+    /// Indexes for the digest's queries that v1 lacked, and whether a list skips empty digests.
+    static func v4(_ db: any SQLDatabase) async throws {
+        try await db.alter(table: "mailing_lists")
+            .column("skip_empty_digest", type: .custom(SQLRaw("BOOLEAN NOT NULL DEFAULT FALSE")))
+            .run()
+        let indexes: [(String, String, [String])] = [
+            ("incidents_by_first_response", "incidents", ["first_response_at_us"]),
+            ("problems_by_known_error", "problems", ["known_error_at_us"]),
+            ("problems_by_resolved", "problems", ["resolved_at_us"]),
+            ("requests_by_fulfilled", "requests", ["fulfilled_at_us"]),
+            ("changes_by_window_end", "changes", ["window_end_us"]),
+        ]
+        for (name, table, columns) in indexes {
+            var index = db.create(index: name).on(table)
+            for column in columns { index = index.column(column) }
+            try await index.run()
+        }
+    }
 
     /// Mailing lists, their subscribers and subscriptions, the consent trail, and suppressed addresses.
     static func v3(_ db: any SQLDatabase) async throws {

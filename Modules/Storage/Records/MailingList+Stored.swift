@@ -116,7 +116,7 @@ public struct MailingListRepository: Sendable {
             ("digest_service_ids", try jsonText(list.digest.serviceIDs)),
             ("digest_minimum_priority", Int64(list.digest.minimumPriority.rawValue)), ("schedule", list.schedule),
             ("time_zone", list.timeZoneIdentifier), ("template_folder", list.templateFolder),
-            ("requires_confirmation", list.requiresConfirmation),
+            ("requires_confirmation", list.requiresConfirmation), ("skip_empty_digest", list.skipsEmptyDigest),
         ]
     }
 
@@ -135,7 +135,8 @@ public struct MailingListRepository: Sendable {
                 minimumPriority: try row.priority("digest_minimum_priority", table: table)
             ),
             schedule: try row.string("schedule"), timeZoneIdentifier: try row.string("time_zone"),
-            templateFolder: try row.optionalString("template_folder"), requiresConfirmation: try row.bool("requires_confirmation")
+            templateFolder: try row.optionalString("template_folder"), requiresConfirmation: try row.bool("requires_confirmation"),
+            skipsEmptyDigest: try row.bool("skip_empty_digest")
         )
     }
 }

@@ -1,0 +1,329 @@
+import Domain
+
+/// Turns the loaded facts into the five sections. Pure: no I/O, the same facts give the same digest.
+struct SectionBuilder {
+    let facts: DigestFacts
+    let scope: DigestScope
+    let period: ReportingPeriod
+
+    private var current: Range<Instant> { scope.current }
+    private var previous: Range<Instant> { scope.previous }
+    private var end: Instant { scope.current.upperBound }
+
+    // MARK: Strategy
+
+    func strategy() -> StrategySection {
+        let services = scopedServices
+        let statuses = ["pipeline", "catalog", "retired"]
+        let byStatus = statuses.map { status in
+            NamedMetric(status, .count(
+                services.filter { $0.status(at: end) == status }.count,
+                previous: services.filter { $0.status(at: current.lowerBound) == status }.count))
+        }
+        let moved = services.flatMap { service in
+            service.events.filter { $0.action == "transitioned" && current.contains($0.at) }.map {
+                StatusMove(service: service.name, from: $0.from, to: $0.to ?? service.status, at: Timestamp($0.at))
+            }
+        }.sorted { ($0.at, $0.service) < ($1.at, $1.service) }
+        let active = services.filter { $0.status(at: end) != nil && $0.status != "retired" }
+        return StrategySection(
+            servicesByStatus: byStatus, moved: moved,
+            withoutOwner: active.filter { $0.owner == nil }.map(\.name),
+            withoutSLA: active.filter { $0.slaID == nil }.map(\.name),
+            mostIncidents: facts.busiest.map { NamedMetric(serviceName($0.serviceID) ?? "service \($0.serviceID)", .count($0.now, previous: $0.before)) })
+    }
+
+    // MARK: Design
+
+    func design() -> DesignSection {
+        func compliance(_ range: Range<Instant>, response: Bool) -> Double? {
+            var met = 0, measured = 0
+            for incident in facts.incidents {
+                guard let stop = response ? incident.firstResponseAt : incident.resolvedAt, range.contains(stop),
+                      let clocks = clocks(incident.serviceID, incident.priority) else { continue }
+                let clock = response ? clocks.response : clocks.resolution
+                measured += 1
+                if clock.elapsed(from: incident.openedAt, to: stop, pauses: incident.pauses(until: stop)) <= clock.target { met += 1 }
+            }
+            return percent(met, of: measured)
+        }
+        var breaches: [Breach] = []
+        for incident in facts.incidents where incident.openedAt < end {
+            guard let clocks = clocks(incident.serviceID, incident.priority) else { continue }
+            for (target, clock, stop) in [
+                (Breach.Target.response, clocks.response, incident.firstResponseAt),
+                (Breach.Target.resolution, clocks.resolution, incident.resolvedAt),
+            ] {
+                let measuredTo = min(stop ?? end, end)
+                let pauses = incident.pauses(until: measuredTo)
+                guard let deadline = try? clock.deadline(from: incident.openedAt, pauses: pauses), current.contains(deadline),
+                      stop.map({ $0 > deadline }) ?? true else { continue }
+                breaches.append(Breach(
+                    record: incidentLine(incident), target: target, targetSeconds: clock.target.secondsValue,
+                    overrunSeconds: clock.overrun(start: incident.openedAt, at: measuredTo, pauses: pauses).secondsValue,
+                    breachedAt: Timestamp(deadline), calendar: clocks.calendar.name,
+                    pausedSeconds: pauses.reduce(0) { $0 + ($1.upperBound - $1.lowerBound).secondsValue }))
+            }
+        }
+        breaches.sort { ($0.overrunSeconds, $1.record.reference) > ($1.overrunSeconds, $0.record.reference) }
+
+        var availability: [NamedMetric] = []
+        let majors = facts.incidents.filter { $0.isMajor && $0.serviceID != nil }
+        for serviceID in Set(majors.compactMap(\.serviceID)).sorted() {
+            let spans = majors.filter { $0.serviceID == serviceID }.map { $0.openedAt..<($0.resolvedAt ?? end) }
+            let downNow = downtime(spans, in: current), downBefore = downtime(spans, in: previous)
+            guard downNow > .zero || downBefore > .zero else { continue }
+            availability.append(NamedMetric(serviceName(serviceID) ?? "service \(serviceID)", Metric(
+                .percent, current: 100 * (1 - downNow.secondsValue / (current.upperBound - current.lowerBound).secondsValue),
+                previous: 100 * (1 - downBefore.secondsValue / (previous.upperBound - previous.lowerBound).secondsValue))))
+        }
+
+        let catalogChanges = scopedServices.flatMap { service in
+            service.events.filter { current.contains($0.at) }.map { event in
+                let change = switch event.action {
+                case "created": "added to the \(event.to ?? service.status) portfolio"
+                case "transitioned": "moved from \(event.from ?? "?") to \(event.to ?? "?")"
+                default: "details updated"
+                }
+                return CatalogChange(service: service.name, change: change, at: Timestamp(event.at))
+            }
+        }.sorted { ($0.at, $0.service) < ($1.at, $1.service) }
+
+        return DesignSection(
+            responseCompliance: Metric(.percent, current: compliance(current, response: true), previous: compliance(previous, response: true)),
+            resolutionCompliance: Metric(.percent, current: compliance(current, response: false), previous: compliance(previous, response: false)),
+            breaches: breaches, availability: availability, catalogChanges: catalogChanges)
+    }
+
+    // MARK: Transition
+
+    func transition() -> TransitionSection {
+        let counts = facts.changeCounts
+        func count(_ name: String) -> Metric { .count(counts["\(name)_now"] ?? 0, previous: counts["\(name)_before"] ?? 0) }
+        func share(_ part: String, of whole: String) -> Metric {
+            Metric(.percent, current: percent(counts["\(part)_now"] ?? 0, of: counts["\(whole)_now"] ?? 0),
+                   previous: percent(counts["\(part)_before"] ?? 0, of: counts["\(whole)_before"] ?? 0))
+        }
+        let leadNow = facts.changes.filter { current.contains($0.implementedAt) }.map { ($0.implementedAt - $0.requestedAt).secondsValue }
+        let leadBefore = facts.changes.filter { previous.contains($0.implementedAt) }.map { ($0.implementedAt - $0.requestedAt).secondsValue }
+        func lines(outcome: String) -> [RecordLine] {
+            facts.changes.filter { current.contains($0.implementedAt) && $0.outcome == outcome }.map {
+                RecordLine(reference: "CHG-\($0.id)", title: $0.title, service: serviceName($0.serviceID), note: outcome)
+            }
+        }
+        let next = scope.next
+        let upcoming = facts.planned.filter { next.contains($0.window.lowerBound) }.map { change in
+            let collisions = facts.planned.filter {
+                $0.id != change.id && change.serviceID != nil && $0.serviceID == change.serviceID && $0.window.overlaps(change.window)
+            }
+            let freezes = facts.freezes.filter { $0.applies(to: change.serviceID) && $0.range.overlaps(change.window) }
+            return UpcomingChange(
+                change: RecordLine(reference: "CHG-\(change.id)", title: change.title, service: serviceName(change.serviceID)),
+                start: Timestamp(change.window.lowerBound), end: Timestamp(change.window.upperBound),
+                collidesWith: collisions.map { "CHG-\($0.id)" }, freezeConflicts: freezes.map(\.name))
+        }
+        let awaiting = facts.awaiting.map { change in
+            let days = max(0, (end - change.requestedAt).secondsValue / 86_400)
+            return RecordLine(
+                reference: "CHG-\(change.id)", title: change.title, service: serviceName(change.serviceID),
+                note: "requested \(Int(days)) day\(Int(days) == 1 ? "" : "s") before the period's end")
+        }
+        return TransitionSection(
+            implemented: count("implemented"), successRate: share("successful", of: "with_outcome"),
+            emergencyShare: share("emergency", of: "implemented"), failed: lines(outcome: "failed"), backedOut: lines(outcome: "backed-out"),
+            linkedToIncidents: count("linked"), leadTimeMean: Metric(.seconds, current: mean(leadNow), previous: mean(leadBefore)),
+            leadTimeMedian: Metric(.seconds, current: median(leadNow), previous: median(leadBefore)),
+            upcoming: upcoming, awaitingApproval: awaiting)
+    }
+
+    // MARK: Operation
+
+    func operation() -> OperationSection {
+        let rows = Priority.allCases.map { priority in
+            let counts = facts.byPriority[priority] ?? PriorityCounts()
+            return PriorityRow(
+                priority: priority.rawValue, opened: .count(counts.openedNow, previous: counts.openedBefore),
+                resolved: .count(counts.resolvedNow, previous: counts.resolvedBefore), backlog: .count(counts.openNow, previous: counts.openBefore))
+        }
+        func total(_ metric: (PriorityRow) -> Metric) -> Metric {
+            Metric(.count, current: rows.reduce(0) { $0 + (metric($1).current ?? 0) }, previous: rows.reduce(0) { $0 + (metric($1).previous ?? 0) })
+        }
+        let bucketNames = ["0-2 days", "3-7 days", "8-30 days", "over 30 days"]
+        let buckets = bucketNames.indices.map { index in
+            NamedMetric(bucketNames[index], .count(
+                facts.byPriority.values.reduce(0) { $0 + $1.ageNow[index] }, previous: facts.byPriority.values.reduce(0) { $0 + $1.ageBefore[index] }))
+        }
+
+        // Wall-clock and business durations from opening to first response or to resolution.
+        func durations(_ range: Range<Instant>, response: Bool, business: Bool) -> [Double] {
+            facts.incidents.compactMap { incident in
+                guard let stop = response ? incident.firstResponseAt : incident.resolvedAt, range.contains(stop) else { return nil }
+                guard business else { return (stop - incident.openedAt).secondsValue }
+                guard let clocks = clocks(incident.serviceID, incident.priority) else { return nil }
+                return clocks.calendar.businessTime(from: incident.openedAt, to: stop, pauses: incident.pauses(until: stop)).secondsValue
+            }
+        }
+        func timing(response: Bool, business: Bool, _ statistic: ([Double]) -> Double?) -> Metric {
+            Metric(.seconds, current: statistic(durations(current, response: response, business: business)),
+                   previous: statistic(durations(previous, response: response, business: business)))
+        }
+        func resolvedShare(_ flag: (IncidentRow) -> Bool) -> Metric {
+            func rate(_ range: Range<Instant>) -> Double? {
+                let resolved = facts.incidents.filter { $0.resolvedAt.map(range.contains) == true }
+                return percent(resolved.filter(flag).count, of: resolved.count)
+            }
+            return Metric(.percent, current: rate(current), previous: rate(previous))
+        }
+
+        let majors = facts.incidents.filter { $0.isMajor && $0.openedAt < end && ($0.resolvedAt.map { $0 >= current.lowerBound } ?? true) }
+            .map { incident in
+                var line = incidentLine(incident)
+                line.note = incident.resolvedAt.map { $0 < end ? "resolved" : "open at the period's end" } ?? "open"
+                return line
+            }
+
+        let problems = facts.problems
+        func problemCount(_ what: String) -> Metric { .count(problems[what]?.now ?? 0, previous: problems[what]?.before ?? 0) }
+        let growth = Metric(
+            .count, current: Double((problems["opened"]?.now ?? 0) - (problems["resolved"]?.now ?? 0)),
+            previous: Double((problems["opened"]?.before ?? 0) - (problems["resolved"]?.before ?? 0)))
+
+        func fulfilled(_ range: Range<Instant>) -> [RequestRow] { facts.requests.filter { $0.fulfilledAt.map(range.contains) == true } }
+        func withinTarget(_ range: Range<Instant>) -> Double? {
+            var met = 0, measured = 0
+            for request in fulfilled(range) {
+                guard let stop = request.fulfilledAt, let clocks = clocks(request.serviceID, request.priority) else { continue }
+                measured += 1
+                if clocks.resolution.elapsed(from: request.openedAt, to: stop) <= clocks.resolution.target { met += 1 }
+            }
+            return percent(met, of: measured)
+        }
+
+        return OperationSection(
+            opened: total(\.opened), resolved: total(\.resolved), backlog: total(\.backlog), byPriority: rows,
+            mttaMean: timing(response: true, business: false, mean), mttaMedian: timing(response: true, business: false, median),
+            mttaBusinessMean: timing(response: true, business: true, mean), mttaBusinessMedian: timing(response: true, business: true, median),
+            mttrMean: timing(response: false, business: false, mean), mttrMedian: timing(response: false, business: false, median),
+            mttrBusinessMean: timing(response: false, business: true, mean), mttrBusinessMedian: timing(response: false, business: true, median),
+            firstContactResolution: resolvedShare(\.firstContact), reopenRate: resolvedShare(\.reopened), backlogAge: buckets,
+            majorIncidents: majors, atRisk: atRisk(), problemsOpened: problemCount("opened"), knownErrorsAdded: problemCount("known-error"),
+            problemQueueGrowth: growth, requestsFulfilled: .count(fulfilled(current).count, previous: fulfilled(previous).count),
+            requestsWithinTarget: Metric(.percent, current: withinTarget(current), previous: withinTarget(previous)))
+    }
+
+    /// Incidents and requests open at the period's end whose running target has at most 24 business
+    /// hours left (and has not already run out), soonest first.
+    private func atRisk() -> [AtRisk] {
+        let horizon = Duration.hours(24)
+        var result: [AtRisk] = []
+        for incident in facts.incidents where incident.openedAt < end && (incident.resolvedAt.map { $0 >= end } ?? true) {
+            guard let clocks = clocks(incident.serviceID, incident.priority) else { continue }
+            let responded = incident.firstResponseAt.map { $0 < end } ?? false
+            let (target, clock) = responded ? (Breach.Target.resolution, clocks.resolution) : (.response, clocks.response)
+            let pauses = incident.pauses(until: end)
+            let remaining = clock.remaining(start: incident.openedAt, at: end, pauses: pauses)
+            guard remaining > .zero, remaining <= horizon, let deadline = try? clock.deadline(from: incident.openedAt, pauses: pauses) else { continue }
+            result.append(AtRisk(record: incidentLine(incident), target: target, deadline: Timestamp(deadline), remainingSeconds: remaining.secondsValue))
+        }
+        for request in facts.requests where request.openedAt < end && (request.fulfilledAt.map { $0 >= end } ?? request.isOpen) {
+            guard let clocks = clocks(request.serviceID, request.priority) else { continue }
+            let remaining = clocks.resolution.remaining(start: request.openedAt, at: end)
+            guard remaining > .zero, remaining <= horizon, let deadline = try? clocks.resolution.deadline(from: request.openedAt) else { continue }
+            result.append(AtRisk(
+                record: RecordLine(reference: "REQ-\(request.id)", title: request.title, service: serviceName(request.serviceID), priority: request.priority.rawValue),
+                target: .resolution, deadline: Timestamp(deadline), remainingSeconds: remaining.secondsValue))
+        }
+        return result.sorted { ($0.deadline, $0.record.reference) < ($1.deadline, $1.record.reference) }
+    }
+
+    // MARK: Improvement
+
+    func improvement() -> ImprovementSection {
+        let lastInstant = end - .microseconds(1)
+        let beforeStart = current.lowerBound - .microseconds(1)
+        let initiatives = facts.improvements.compactMap { improvement -> Initiative? in
+            guard let id = improvement.id, improvement.events.first.map({ $0.at < end }) ?? false else { return nil }
+            // Finished (completed or cancelled) before the period began: no longer news.
+            if let finish = improvement.events.last(where: { $0.to == .completed || $0.to == .cancelled }), finish.at < current.lowerBound {
+                return nil
+            }
+            let value = improvement.value(asOf: lastInstant)
+            let progress = value.map { ($0 - improvement.baseline) / (improvement.target - improvement.baseline) } ?? 0
+            let standing: Initiative.Standing = if progress >= 1 {
+                .achieved
+            } else if let due = improvement.dueDate, due <= period.lastDay {
+                .late
+            } else {
+                .onSchedule
+            }
+            return Initiative(
+                reference: "CSI-\(id)", title: improvement.title, owner: improvement.owner, service: serviceName(improvement.serviceID),
+                metric: improvement.metric, baseline: improvement.baseline, target: improvement.target,
+                value: Metric(.number, current: value, previous: improvement.value(asOf: beforeStart)), dueDate: improvement.dueDate,
+                state: improvement.state.rawValue, standing: standing)
+        }
+        let recurring = zip(facts.recurring, facts.recurringServiceIDs).map { category, serviceID in
+            RecurringCategory(category: category.category, service: serviceName(serviceID), incidents: category.incidents)
+        }
+        return ImprovementSection(initiatives: initiatives, recurringWithoutProblem: recurring)
+    }
+
+    // MARK: Helpers
+
+    private var scopedServices: [ServiceRow] {
+        facts.services.values
+            .filter { scope.serviceIDs.isEmpty || scope.serviceIDs.contains($0.id) }
+            .filter { $0.createdAt < end }
+            .sorted { ($0.name, $0.id) < ($1.name, $1.id) }
+    }
+
+    private func serviceName(_ id: Int64?) -> String? { id.flatMap { facts.services[$0]?.name } }
+
+    /// The SLA clocks for an item of `priority` on `serviceID`, through the service's SLA and its calendar.
+    private func clocks(_ serviceID: Int64?, _ priority: Priority) -> (calendar: BusinessCalendar, response: SLAClock, resolution: SLAClock)? {
+        guard let serviceID, let slaID = facts.services[serviceID]?.slaID, let sla = facts.slas[slaID],
+              let calendar = facts.calendars[sla.calendarID], let clocks = try? sla.clocks(for: priority, calendar: calendar) else { return nil }
+        return (calendar, clocks.response, clocks.resolution)
+    }
+
+    private func incidentLine(_ incident: IncidentRow) -> RecordLine {
+        RecordLine(reference: incident.reference, title: incident.title, service: serviceName(incident.serviceID), priority: incident.priority.rawValue)
+    }
+}
+
+/// `part` of `whole` as a percentage; nil when there is nothing to measure.
+func percent(_ part: Int, of whole: Int) -> Double? {
+    whole == 0 ? nil : 100 * Double(part) / Double(whole)
+}
+
+func mean(_ values: [Double]) -> Double? {
+    values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+}
+
+/// The middle value, or the mean of the two middle values for an even count.
+func median(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count.isMultiple(of: 2) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[middle]
+}
+
+/// How long `spans` (which may overlap) cover within `range`.
+func downtime(_ spans: [Range<Instant>], in range: Range<Instant>) -> Duration {
+    let clipped = spans.compactMap { span -> Range<Instant>? in
+        let lower = max(span.lowerBound, range.lowerBound), upper = min(span.upperBound, range.upperBound)
+        return lower < upper ? lower..<upper : nil
+    }.sorted { $0.lowerBound < $1.lowerBound }
+    var total = Duration.zero
+    var covered: Range<Instant>?
+    for span in clipped {
+        if let current = covered, span.lowerBound <= current.upperBound {
+            covered = current.lowerBound..<max(current.upperBound, span.upperBound)
+        } else {
+            if let current = covered { total += current.upperBound - current.lowerBound }
+            covered = span
+        }
+    }
+    if let current = covered { total += current.upperBound - current.lowerBound }
+    return total
+}
