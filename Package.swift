@@ -118,6 +118,17 @@ let package = Package(
             path: "bench/outbox-delivery/Sources",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "itsm-bench-digest",
+            dependencies: [
+                "Domain", "Storage",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/digest-build/Sources",
+            swiftSettings: strict
+        ),
 
         // MARK: Tests (Swift Testing), one target per module plus the apps end to end.
         .testTarget(name: "DomainTests", dependencies: ["Domain"], path: "Tests/DomainTests"),
