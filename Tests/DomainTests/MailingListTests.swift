@@ -116,11 +116,12 @@ struct MailingListTests {
         #expect(digest.stages.count == 5)
     }
 
-    @Test("the schedule is required but its syntax is left to the scheduler")
+    @Test("the schedule is required and must parse as a preset or cron expression; it is kept normalised")
     func schedule() throws {
         #expect(rejectedField { () throws(DomainError) in _ = try list(schedule: " ") } == "schedule")
         #expect(rejectedField { () throws(DomainError) in _ = try list(schedule: "0 8 * * 1\n0 9 * * 2") } == "schedule")
-        #expect(try list(schedule: "whenever").schedule == "whenever")
+        #expect(rejectedField { () throws(DomainError) in _ = try list(schedule: "whenever") } == "schedule")
+        #expect(try list(schedule: "  weekly   MON 08:00 ").schedule == "weekly MON 08:00")
     }
 
     @Test("an unknown time zone is refused with the field timeZone", arguments: ["Mars/Olympus_Mons", "", "Europe/Berlin "])

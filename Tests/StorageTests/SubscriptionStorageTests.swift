@@ -27,7 +27,7 @@ struct SubscriptionStorageTests {
             #expect(created.digest.stages == [.operation, .transition])
             #expect(created.digest.serviceIDs == [3, 7])  // given as [7, 3, 7]
             #expect(created.digest.minimumPriority == .p2)
-            #expect(created.schedule == "mon 08:00")
+            #expect(created.schedule == "weekly MON 08:00")
             #expect(created.timeZoneIdentifier == "Europe/Berlin")
             #expect(created.templateFolder == "/etc/itsm/templates/ops")
             #expect(created.requiresConfirmation == false)
@@ -504,7 +504,7 @@ private func opsWeekly(title: String = "Operations weekly") throws -> MailingLis
         slug: "ops-weekly", title: title, description: "What happened in operations.\nEvery Monday.",
         sender: try ListSender(address: try email("itsm@example.org"), name: "ITSM desk"), replyTo: try email("ops@example.org"),
         digest: try DigestSelection(stages: [.operation, .transition], serviceIDs: [7, 3, 7], minimumPriority: .p2),
-        schedule: "mon 08:00", timeZoneIdentifier: "Europe/Berlin", templateFolder: "/etc/itsm/templates/ops", requiresConfirmation: false
+        schedule: "weekly MON 08:00", timeZoneIdentifier: "Europe/Berlin", templateFolder: "/etc/itsm/templates/ops", requiresConfirmation: false
     )
 }
 

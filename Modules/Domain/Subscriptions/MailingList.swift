@@ -58,7 +58,7 @@ public struct MailingList: Hashable, Sendable, Identifiable {
     public var sender: ListSender
     public var replyTo: EmailAddress?
     public var digest: DigestSelection
-    /// When digests go out; kept as given here, its syntax is the scheduler's to check.
+    /// When digests go out: a `DigestSchedule` (preset or cron), checked when the list is made.
     public var schedule: String
     /// The IANA time zone the schedule is read in.
     public var timeZoneIdentifier: String
@@ -83,7 +83,7 @@ public struct MailingList: Hashable, Sendable, Identifiable {
         self.sender = sender
         self.replyTo = replyTo
         self.digest = digest
-        self.schedule = try Validate.line(schedule, field: "schedule", maxLength: 200)
+        self.schedule = try DigestSchedule(parsing: try Validate.line(schedule, field: "schedule", maxLength: 200)).text
         self.timeZoneIdentifier = try LocalClock(timeZoneIdentifier: timeZoneIdentifier).timeZoneIdentifier
         self.templateFolder = try Validate.optionalLine(templateFolder, field: "templateFolder", maxLength: 1024)
         self.requiresConfirmation = requiresConfirmation
