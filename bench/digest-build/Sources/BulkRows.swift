@@ -66,14 +66,17 @@ struct Batch: Sendable {
     }
 }
 
-/// Collects records into batches of `size` and hands each full batch to `write` (one transaction).
+/// Collects records into batches of `size` and writes each full batch in its own transaction,
+/// while the next one is generated: on two cores, generating and writing overlap. Transactions
+/// still run one after another, in order.
 struct BatchSink {
     let size: Int
     let empty: () -> Batch
-    let write: (Batch) async throws -> Void
+    let write: @Sendable (Batch) async throws -> Void
     private var batch: Batch
+    private var pending: Task<Void, any Error>?
 
-    init(size: Int, empty: @escaping () -> Batch, write: @escaping (Batch) async throws -> Void) {
+    init(size: Int, empty: @escaping () -> Batch, write: @escaping @Sendable (Batch) async throws -> Void) {
         self.size = size
         self.empty = empty
         self.write = write
@@ -85,9 +88,21 @@ struct BatchSink {
         if batch.recordCount >= size { try await flush() }
     }
 
+    /// Starts writing what has been collected, once the previous write has finished.
     mutating func flush() async throws {
+        try await pending?.value
+        pending = nil
         guard batch.recordCount > 0 else { return }
-        try await write(batch)
+        let full = batch
+        let write = self.write
+        pending = Task { try await write(full) }
         batch = empty()
+    }
+
+    /// Writes the rest and waits until everything is committed.
+    mutating func finish() async throws {
+        try await flush()
+        try await pending?.value
+        pending = nil
     }
 }

@@ -11,7 +11,7 @@ struct ChangeGenerator {
     let arrivals: ArrivalPattern
     let incidents: IncidentGenerator.Index
 
-    func make(batchSize: Int, write: @escaping (Batch) async throws -> Void) async throws -> Int {
+    func make(batchSize: Int, write: @escaping @Sendable (Batch) async throws -> Void) async throws -> Int {
         var random = plan.random(.changes)
         var sink = BatchSink(size: batchSize, empty: Self.emptyBatch, write: write)
         var nextID: Int64 = 1
@@ -51,7 +51,7 @@ struct ChangeGenerator {
                 nextID += 1
             }
         }
-        try await sink.flush()
+        try await sink.finish()
         return Int(nextID - 1)
     }
 

@@ -22,7 +22,7 @@ struct IncidentGenerator {
     private static let matrixChoice = WeightedChoice([1.5, 4.5, 4.5, 5, 25, 5, 18, 20, 16.5])
     private static let categoryChoice = WeightedChoice(Vocabulary.categories.map(\.weight))
 
-    func make(batchSize: Int, write: @escaping (Batch) async throws -> Void) async throws -> Index {
+    func make(batchSize: Int, write: @escaping @Sendable (Batch) async throws -> Void) async throws -> Index {
         var random = plan.random(.incidents)
         var index = Index(repeating: [], count: sampler.services.count)
         var sink = BatchSink(size: batchSize, empty: Self.emptyBatch, write: write)
@@ -36,7 +36,7 @@ struct IncidentGenerator {
                 nextID += 1
             }
         }
-        try await sink.flush()
+        try await sink.finish()
         return index
     }
 

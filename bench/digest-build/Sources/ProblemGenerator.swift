@@ -10,7 +10,7 @@ struct ProblemGenerator {
     /// Problems opened per service, oldest first: (opened, id), for linking incidents.
     typealias Index = [[(opened: Int64, id: Int64)]]
 
-    func make(batchSize: Int, write: @escaping (Batch) async throws -> Void) async throws -> Index {
+    func make(batchSize: Int, write: @escaping @Sendable (Batch) async throws -> Void) async throws -> Index {
         var random = plan.random(.problems)
         var index = Index(repeating: [], count: sampler.services.count)
         var sink = BatchSink(size: batchSize, empty: Self.emptyBatch, write: write)
@@ -23,7 +23,7 @@ struct ProblemGenerator {
                 nextID += 1
             }
         }
-        try await sink.flush()
+        try await sink.finish()
         return index
     }
 

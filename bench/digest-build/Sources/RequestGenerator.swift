@@ -8,7 +8,7 @@ struct RequestGenerator {
     let arrivals: ArrivalPattern
     let levels: ServiceLevels
 
-    func make(batchSize: Int, write: @escaping (Batch) async throws -> Void) async throws {
+    func make(batchSize: Int, write: @escaping @Sendable (Batch) async throws -> Void) async throws {
         var random = plan.random(.requests)
         var sink = BatchSink(size: batchSize, empty: Self.emptyBatch, write: write)
         var nextID: Int64 = 1
@@ -28,7 +28,7 @@ struct RequestGenerator {
                 nextID += 1
             }
         }
-        try await sink.flush()
+        try await sink.finish()
     }
 
     private func make(opened: Int64, service: ServicePlan?, random: inout SeededRandom) throws -> ServiceRequest {
