@@ -10,7 +10,37 @@ public enum Schema {
         Migration(version: 2, name: "mail outbox", apply: v2),
         Migration(version: 3, name: "mailing lists and subscriptions", apply: v3),
         Migration(version: 4, name: "digest indexes and the empty-digest choice", apply: v4),
+        Migration(version: 5, name: "digest runs", apply: v5),
     ]
+
+    /// One row per (list, period) digest, written before anything is enqueued: the key that makes
+    /// a digest go out once whatever restarts and instances do, and the fan-out's progress.
+    static func v5(_ db: any SQLDatabase) async throws {
+        try await db.create(table: "digest_runs")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("list_id", type: .bigint, .notNull, .references("mailing_lists", "id", onDelete: .cascade))
+            .column("period_kind", type: .text, .notNull)
+            .column("first_day", type: .text, .notNull)  // YYYY-MM-DD in the list's time zone
+            .column("last_day", type: .text, .notNull)
+            .column("period_start_us", type: .bigint, .notNull)
+            .column("period_end_us", type: .bigint, .notNull)
+            .column("scheduled_for_us", type: .bigint, .notNull)
+            .column("trigger", type: .text, .notNull)  // schedule, catch-up, manual
+            .column("state", type: .text, .notNull)  // pending, sending, sent, skipped, failed
+            .column("claimed_by", type: .text)
+            .column("claimed_until_us", type: .bigint)
+            .column("attempts", type: .int, .notNull)
+            .column("digest", type: .text)  // the built digest (JSON), so a resumed fan-out sends the same one
+            .column("cursor_subscription_id", type: .bigint, .notNull)  // subscriptions up to here are enqueued
+            .column("enqueued", type: .bigint, .notNull)
+            .column("last_error", type: .text)
+            .column("created_at_us", type: .bigint, .notNull)
+            .column("finished_at_us", type: .bigint)
+            .unique("list_id", "first_day", "last_day")
+            .run()
+        try await db.create(index: "digest_runs_by_state").on("digest_runs").column("state").column("scheduled_for_us").run()
+        try await db.create(index: "digest_runs_by_list").on("digest_runs").column("list_id").column("scheduled_for_us").run()
+    }
 
     /// Indexes for the digest's queries that v1 lacked, and whether a list skips empty digests.
     static func v4(_ db: any SQLDatabase) async throws {

@@ -162,22 +162,31 @@ public struct SubscriptionRepository: Sendable {
 
     /// Who a list message goes to: confirmed subscriptions whose address is not suppressed (by the
     /// suppression list, or by the outbox's count of permanent refusals), by subscription id.
-    public func confirmedRecipients(listID: Int64) async throws -> [ListRecipient] {
-        try await database.withSession { db in
-            let query: SQLQueryString = """
-                SELECT s.id AS subscription_id, p.address AS address, p.display_name AS display_name
-                FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id
-                WHERE s.list_id = \(bind: listID) AND s.state = \(bind: SubscriptionState.confirmed.rawValue)
-                AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address_hash = p.address_hash)
-                AND NOT EXISTS (SELECT 1 FROM mail_bounces b WHERE b.address = p.address_key AND b.suppressed_at_us IS NOT NULL)
-                ORDER BY s.id
-                """
-            return try await db.raw(query).all().map { row in
-                ListRecipient(
-                    subscriptionID: try row.int64("subscription_id"), address: try row.address("address", table: "subscribers"),
-                    name: try row.optionalString("display_name")
-                )
-            }
+    /// Pages through a large list with `after` (the last subscription id of the previous page) and `limit`.
+    public func confirmedRecipients(listID: Int64, after: Int64 = 0, limit: Int? = nil) async throws -> [ListRecipient] {
+        try await database.withSession { db in try await Self.confirmedRecipients(listID: listID, after: after, limit: limit, on: db) }
+    }
+
+    /// The same, inside `transaction` (a digest fan-out reads a page and enqueues it in one transaction).
+    public func confirmedRecipients(listID: Int64, after: Int64, limit: Int, in transaction: StorageTransaction) async throws -> [ListRecipient] {
+        try await Self.confirmedRecipients(listID: listID, after: after, limit: limit, on: transaction.db)
+    }
+
+    static func confirmedRecipients(listID: Int64, after: Int64, limit: Int?, on db: any SQLDatabase) async throws -> [ListRecipient] {
+        var query: SQLQueryString = """
+            SELECT s.id AS subscription_id, p.address AS address, p.display_name AS display_name
+            FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id
+            WHERE s.list_id = \(bind: listID) AND s.state = \(bind: SubscriptionState.confirmed.rawValue) AND s.id > \(bind: after)
+            AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.address_hash = p.address_hash)
+            AND NOT EXISTS (SELECT 1 FROM mail_bounces b WHERE b.address = p.address_key AND b.suppressed_at_us IS NOT NULL)
+            ORDER BY s.id
+            """
+        if let limit { query = query + " LIMIT \(bind: Int64(limit))" }
+        return try await db.raw(query).all().map { row in
+            ListRecipient(
+                subscriptionID: try row.int64("subscription_id"), address: try row.address("address", table: "subscribers"),
+                name: try row.optionalString("display_name")
+            )
         }
     }
 
