@@ -248,9 +248,11 @@ public struct DesignSection: Codable, Hashable, Sendable {
         self.catalogChanges = catalogChanges
     }
 
+    /// Nothing measured, breached, down or changed this period. Availability listed only because the
+    /// previous period had downtime (100% now) is a comparison, not news.
     public var isEmpty: Bool {
-        responseCompliance.current == nil && resolutionCompliance.current == nil && breaches.isEmpty && availability.isEmpty
-            && catalogChanges.isEmpty
+        responseCompliance.current == nil && resolutionCompliance.current == nil && breaches.isEmpty
+            && availability.allSatisfy { ($0.metric.current ?? 100) >= 100 } && catalogChanges.isEmpty
     }
 }
 
