@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // MARK: Libraries
@@ -55,8 +57,20 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Scheduling",
+            dependencies: [
+                "Domain", "Storage", "Reporting", "Notifications", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Modules/Scheduling",
+            swiftSettings: strict
+        ),
+        .target(
             name: "Notifications",
-            dependencies: ["Domain", "Storage", "CCurlShim", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "Domain", "Storage", "CCurlShim", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Modules/Notifications",
             swiftSettings: strict
         ),
@@ -101,11 +115,13 @@ let package = Package(
         .executableTarget(
             name: "itsm-scheduler",
             dependencies: [
-                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig", "SubscriptionPages",
+                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig", "SubscriptionPages", "Scheduling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Apps/itsm-scheduler",
             swiftSettings: strict
@@ -139,7 +155,10 @@ let package = Package(
             ],
             path: "Tests/StorageTests"
         ),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Domain", "Storage", "ITSMTestSupport"], path: "Tests/ReportingTests"),
+        .testTarget(
+            name: "ReportingTests", dependencies: ["Reporting", "Domain", "Storage", "ITSMTestSupport"], path: "Tests/ReportingTests",
+            exclude: ["Golden"]  // expected renderings, read by the golden-file tests via #filePath
+        ),
         // What more than one test target needs: the loopback SMTP sink, Python's MIME parser, fresh stores.
         .target(
             name: "ITSMTestSupport",
@@ -155,8 +174,15 @@ let package = Package(
             dependencies: [
                 "SubscriptionPages", "Notifications", "Storage", "Domain", "ITSMTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Tests/SubscriptionPagesTests"
+            path: "Tests/SubscriptionPagesTests",
+            exclude: ["Support/browser_flow.py"]  // run by BrowserFlowTests with Debian's python3 and Selenium
+        ),
+        .testTarget(
+            name: "SchedulingTests",
+            dependencies: ["Scheduling", "Reporting", "Notifications", "Storage", "Domain", "ITSMTestSupport"],
+            path: "Tests/SchedulingTests"
         ),
         .testTarget(name: "ITSMConfigTests", dependencies: ["ITSMConfig", "Storage"], path: "Tests/ITSMConfigTests"),
         // End-to-end: runs the built `itsm` and `itsm-scheduler` binaries as child processes.

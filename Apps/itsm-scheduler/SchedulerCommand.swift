@@ -4,7 +4,10 @@ import Foundation
 import Hummingbird
 import ITSMConfig
 import Logging
+import Metrics
 import Notifications
+import Prometheus
+import Scheduling
 import ServiceLifecycle
 import Storage
 import SubscriptionPages
@@ -34,6 +37,9 @@ struct SchedulerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "itsm-scheduler")
+        // Before any metric is created, so every counter reports to this registry.
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         try Libcurl.initialise()  // Before any thread that might send mail starts.
 
         let configuration: ITSMConfiguration
@@ -53,6 +59,17 @@ struct SchedulerCommand: AsyncParsableCommand {
                 logger.notice("no ITSM_SECRET_KEY set: created a new link-signing key", metadata: ["file": .string(SecretKeyFile.path(in: configuration.stateDirectory))])
             }
             secretKey = key
+        }
+
+        // One scheduler per SQLite file; PostgreSQL takes any number (runs and mail are claimed row by row).
+        var instanceLock: InstanceLock?
+        if case let .sqlite(path) = configuration.database {
+            do {
+                instanceLock = try InstanceLock.acquire(forSQLiteAt: path)
+            } catch {
+                logger.critical("\(error)")
+                throw ExitCode.failure
+            }
         }
 
         let store: Store
@@ -100,8 +117,20 @@ struct SchedulerCommand: AsyncParsableCommand {
             subscribeLimit: SubscribeRateLimit(
                 requests: subscriptionOptions.subscribeLimit, window: .seconds(Int64(subscriptionOptions.subscribeWindowMinutes) * 60))
         )
+        let router = SubscriptionPages(service: subscriptions, options: pageOptions).router()
+        if configuration.scheduler.metricsEnabled {
+            router.get("/metrics") { _, _ in
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+            }
+        }
+        let runner = DigestRunner(
+            store: store, subscriptions: subscriptions,
+            planner: DigestPlanner(catchUp: configuration.scheduler.catchUp == .latest ? .latest : .all),
+            worker: Self.workerName(), now: { Instant(Date()) }, logger: logger)
         let pages = Application(
-            router: SubscriptionPages(service: subscriptions, options: pageOptions).router(),
+            router: router,
             configuration: .init(address: .hostname(configuration.httpBind.host, port: configuration.httpBind.port), serverName: "itsm"),
             logger: logger
         )
@@ -120,6 +149,9 @@ struct SchedulerCommand: AsyncParsableCommand {
                         successTerminationBehavior: .gracefullyShutdownGroup
                     ),
                     .init(service: OutboxService(worker: OutboxWorker(delivery: delivery), transport: transport)),
+                    // Stops between fan-out batches, before delivery stops: what it enqueued still goes out.
+                    .init(service: ScheduleService(
+                        runner: runner, interval: .seconds(Int64(configuration.scheduler.tickSeconds)), logger: logger)),
                     // The link pages stop first: no new subscriptions while delivery winds down.
                     .init(service: pages),
                 ],
@@ -129,6 +161,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         )
         try await group.run()
         logger.info("itsm-scheduler stopped")
+        withExtendedLifetime(instanceLock) {}
     }
 }
 

@@ -53,6 +53,22 @@ public struct ITSMConfiguration: Sendable, Hashable {
         public var trustedProxies: Set<String> = []
     }
 
+    /// The digest schedule loop.
+    public struct SchedulerOptions: Sendable, Hashable {
+        public enum CatchUp: String, Sendable, Hashable, CaseIterable {
+            /// Every period missed while no scheduler ran is sent, each with its own period.
+            case all
+            /// Only the latest missed period is sent.
+            case latest
+        }
+
+        public var catchUp = CatchUp.all
+        /// How often the loop looks for due digests.
+        public var tickSeconds = 30
+        /// Serve Prometheus metrics at /metrics on the HTTP listener.
+        public var metricsEnabled = true
+    }
+
     public var database: DatabaseLocation
     public var mail: MailDelivery
     /// The base of every link put into an email, without a trailing slash.
@@ -64,6 +80,7 @@ public struct ITSMConfiguration: Sendable, Hashable {
     public var stateDirectory: String
     public var outbox = OutboxOptions()
     public var subscriptions = SubscriptionOptions()
+    public var scheduler = SchedulerOptions()
 
     /// The keys, as environment variable and as config-file path.
     public enum Key: String, CaseIterable, Sendable {
@@ -88,6 +105,9 @@ public struct ITSMConfiguration: Sendable, Hashable {
         case subscribeLimit = "http.subscribeLimit"
         case subscribeWindowMinutes = "http.subscribeWindowMinutes"
         case trustedProxies = "http.trustedProxies"
+        case catchUp = "scheduler.catchUp"
+        case tickSeconds = "scheduler.tickSeconds"
+        case metricsEnabled = "metrics.enabled"
 
         /// `ITSM_DATABASE_URL` for `database.url`.
         public var environmentName: String {
@@ -102,7 +122,7 @@ public struct ITSMConfiguration: Sendable, Hashable {
         var acceptsNumber: Bool {
             switch self {
             case .smtpRequireTLS, .smtpConnections, .smtpConnectTimeout, .smtpTotalTimeout, .outboxMaximumAgeHours, .outboxSuppressAfter,
-                 .confirmLinkHours, .resendMinutes, .subscribeLimit, .subscribeWindowMinutes: true
+                 .confirmLinkHours, .resendMinutes, .subscribeLimit, .subscribeWindowMinutes, .tickSeconds, .metricsEnabled: true
             default: false
             }
         }
@@ -207,22 +227,33 @@ public struct ITSMConfiguration: Sendable, Hashable {
             subscriptions.trustedProxies = Set(proxies)
         }
 
+        var scheduler = SchedulerOptions()
+        if let raw = text(.catchUp) {
+            guard let value = SchedulerOptions.CatchUp(rawValue: raw.lowercased()) else {
+                throw .invalid(key: .catchUp, reason: "expected all or latest, got '\(raw)'")
+            }
+            scheduler.catchUp = value
+        }
+        if let value = try number(.tickSeconds, 1...3600) { scheduler.tickSeconds = value }
+        if let raw = text(.metricsEnabled) {
+            guard let value = parseBool(raw) else { throw .invalid(key: .metricsEnabled, reason: "expected true or false, got '\(raw)'") }
+            scheduler.metricsEnabled = value
+        }
+
         var configuration = ITSMConfiguration(
             database: database, mail: mail, publicURL: publicURL, httpBind: httpBind, secretKey: secretKey, stateDirectory: state
         )
         configuration.outbox = outbox
         configuration.subscriptions = subscriptions
+        configuration.scheduler = scheduler
         return configuration
     }
 
     static func smtpOptions(_ reader: ConfigReader, text: (Key, Bool) -> String?) throws(ConfigurationError) -> SMTPOptions {
         var options = SMTPOptions()
         if let raw = text(.smtpRequireTLS, false) {
-            switch raw.lowercased() {
-            case "1", "true", "yes", "on": options.requireTLS = true
-            case "0", "false", "no", "off": options.requireTLS = false
-            default: throw .invalid(key: .smtpRequireTLS, reason: "expected true or false, got '\(raw)'")
-            }
+            guard let value = parseBool(raw) else { throw .invalid(key: .smtpRequireTLS, reason: "expected true or false, got '\(raw)'") }
+            options.requireTLS = value
         }
         if let path = text(.smtpCAFile, false) {
             guard FileManager.default.isReadableFile(atPath: path) else {
@@ -242,6 +273,15 @@ public struct ITSMConfiguration: Sendable, Hashable {
         options.username = text(.smtpUsername, true)
         options.password = text(.smtpPassword, true)
         return options
+    }
+
+    /// true/false, yes/no, on/off, 1/0, in any case; nil for anything else.
+    static func parseBool(_ raw: String) -> Bool? {
+        switch raw.lowercased() {
+        case "1", "true", "yes", "on": true
+        case "0", "false", "no", "off": false
+        default: nil
+        }
     }
 
     /// The value of `key` as a whole number in `range`; nil when not set.

@@ -20,6 +20,8 @@ public struct SubscriptionPages: Sendable {
     /// A router with every page, for a context that knows the connection's peer address.
     public func router<Context: RemoteAddressRequestContext>(context: Context.Type = SubscriptionPagesContext.self) -> Router<Context> {
         let router = Router(context: Context.self)
+        // Requests by route, method and status, and their durations (swift-metrics; /metrics exports them).
+        router.add(middleware: MetricsMiddleware<Context>())
         router.add(middleware: PageGuardMiddleware<Context>(
             publicOrigin: PageGuardMiddleware<Context>.normalisedOrigin(service.publicBaseURL.absoluteString) ?? "",
             logger: service.logger))

@@ -29,6 +29,7 @@ public struct OutboxWorker: Sendable {
         while !Task.isCancelled {
             do {
                 let round = try await delivery.deliverDueMessages()
+                DeliveryMetrics.record(round)
                 consecutiveErrors = 0
                 if round.claimed == 0 { try await pause(idlePause) }
             } catch is CancellationError {

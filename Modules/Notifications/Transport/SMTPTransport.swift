@@ -28,7 +28,7 @@ public final class SMTPTransport: MailTransport {
                 logger[metadataKey: "smtp_worker"] = "\(index)"
                 let connection = handover.value
                 while let job = queue.next() {
-                    let result = connection.send(job.envelope)
+                    let result = DeliveryMetrics.timeTransaction { connection.send(job.envelope) }
                     if case .failed(let failure) = result {
                         logger.debug("smtp send failed", metadata: [
                             "message_id": .string(job.envelope.messageID),

@@ -65,7 +65,8 @@ struct SectionBuilder {
                     pausedSeconds: pauses.reduce(0) { $0 + ($1.upperBound - $1.lowerBound).secondsValue }))
             }
         }
-        breaches.sort { ($0.overrunSeconds, $1.record.reference) > ($1.overrunSeconds, $0.record.reference) }
+        // Largest overrun first; equal overruns in record order (INC-9 before INC-10).
+        breaches.sort { ($0.overrunSeconds, $1.record.number, $1.target.rawValue) > ($1.overrunSeconds, $0.record.number, $0.target.rawValue) }
 
         var availability: [NamedMetric] = []
         let majors = facts.incidents.filter { $0.isMajor && $0.serviceID != nil }
@@ -178,7 +179,7 @@ struct SectionBuilder {
         let majors = facts.incidents.filter { $0.isMajor && $0.openedAt < end && ($0.resolvedAt.map { $0 >= current.lowerBound } ?? true) }
             .map { incident in
                 var line = incidentLine(incident)
-                line.note = incident.resolvedAt.map { $0 < end ? "resolved" : "open at the period's end" } ?? "open"
+                line.note = incident.resolvedAt.map { $0 < end } == true ? "resolved" : "open at the period's end"
                 return line
             }
 
@@ -289,6 +290,11 @@ struct SectionBuilder {
     private func incidentLine(_ incident: IncidentRow) -> RecordLine {
         RecordLine(reference: incident.reference, title: incident.title, service: serviceName(incident.serviceID), priority: incident.priority.rawValue)
     }
+}
+
+extension RecordLine {
+    /// The id in the reference (`INC-42` is 42), for ordering records as they were created.
+    var number: Int64 { Int64(reference.split(separator: "-").last ?? "") ?? 0 }
 }
 
 /// `part` of `whole` as a percentage; nil when there is nothing to measure.

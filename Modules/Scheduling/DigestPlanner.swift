@@ -1,0 +1,63 @@
+import Domain
+import Reporting
+import Storage
+
+/// Which digest runs are due for a list: the schedule's instants since the planner last looked,
+/// each with the period it reports on.
+public struct DigestPlanner: Sendable {
+    /// What to do about runs missed while no scheduler was running.
+    public enum CatchUp: String, Sendable, Hashable, CaseIterable {
+        /// Send every missed period, oldest first, each with its own period.
+        case all
+        /// Send only the latest missed period.
+        case latest
+    }
+
+    public var catchUp: CatchUp
+    /// At most this many missed runs per list are recorded in one pass (a daily list down for years
+    /// catches up in steps, not in one burst).
+    public var maximumRunsPerPass: Int
+
+    public init(catchUp: CatchUp = .all, maximumRunsPerPass: Int = 100) {
+        self.catchUp = catchUp
+        self.maximumRunsPerPass = maximumRunsPerPass
+    }
+
+    /// The runs of `list` due after `since` and at or before `now`, as the repository records them.
+    /// The latest is triggered by the schedule, the earlier ones are catch-ups.
+    public func due(list: MailingList, since: Instant, now: Instant) throws(DomainError) -> [NewDigestRun] {
+        guard let listID = list.id, since < now else { return [] }
+        let schedule = try DigestSchedule(parsing: list.schedule)
+        let clock = try LocalClock(timeZoneIdentifier: list.timeZoneIdentifier)
+        var instants = schedule.runs(in: (since + .microseconds(1))..<(now + .microseconds(1)), clock: clock, limit: maximumRunsPerPass)
+        if catchUp == .latest, let last = instants.last { instants = [last] }
+        return try instants.enumerated().map { (index, instant) throws(DomainError) in
+            let period = try ReportingPeriod.previous(schedule.period.reportingKind, before: instant, clock: clock)
+            return NewDigestRun(
+                listID: listID, periodKind: period.kind.rawValue, firstDay: period.firstDay, lastDay: period.lastDay,
+                period: period.range, scheduledFor: instant, trigger: index == instants.count - 1 ? .schedule : .catchUp)
+        }
+    }
+
+    /// The run `itsm digest send` starts at `now`: the list's latest complete period, as the schedule
+    /// would have sent it (and the same run record, so the two never both go out).
+    public func manual(list: MailingList, now: Instant) throws(DomainError) -> NewDigestRun? {
+        guard let listID = list.id else { return nil }
+        let schedule = try DigestSchedule(parsing: list.schedule)
+        let clock = try LocalClock(timeZoneIdentifier: list.timeZoneIdentifier)
+        let period = try ReportingPeriod.previous(schedule.period.reportingKind, before: now, clock: clock)
+        return NewDigestRun(
+            listID: listID, periodKind: period.kind.rawValue, firstDay: period.firstDay, lastDay: period.lastDay, period: period.range,
+            scheduledFor: now, trigger: .manual)
+    }
+}
+
+extension DigestSchedule.PeriodKind {
+    var reportingKind: ReportingPeriod.Kind {
+        switch self {
+        case .day: .day
+        case .week: .week
+        case .month: .month
+        }
+    }
+}

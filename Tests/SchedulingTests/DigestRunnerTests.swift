@@ -1,0 +1,215 @@
+import Domain
+import Foundation
+import ITSMTestSupport
+import Logging
+import Notifications
+import Reporting
+import Scheduling
+import Storage
+import Synchronization
+import Testing
+
+private let quiet: Logger = {
+    var logger = Logger(label: "itsm.tests.scheduling")
+    logger.logLevel = .critical
+    return logger
+}()
+
+/// Sun 1 Nov 2026 00:00Z: when the list is created.
+private let created = Instant(secondsSinceEpoch: 1_793_491_200)
+/// Mon 23 Nov 2026 08:00 in Berlin (CET, 07:00Z): a weekly MON 08:00 run.
+private let mondayRun = Instant(secondsSinceEpoch: 1_795_417_200)
+
+/// A clock the test moves by hand.
+final class TestClock: Sendable {
+    private let current: Mutex<Instant>
+    init(_ start: Instant) { current = Mutex(start) }
+    var now: Instant { current.withLock { $0 } }
+    func set(_ instant: Instant) { current.withLock { $0 = instant } }
+}
+
+struct RunnerFixture {
+    let store: Store
+    let clock: TestClock
+    let service: SubscriptionService
+    let list: MailingList
+
+    func runner(worker: String = "worker-a", batchSize: Int = 500, catchUp: DigestPlanner.CatchUp = .all) -> DigestRunner {
+        var options = DigestRunner.Options()
+        options.batchSize = batchSize
+        let clock = clock
+        return DigestRunner(
+            store: store, subscriptions: service, planner: DigestPlanner(catchUp: catchUp), options: options, worker: worker,
+            now: { clock.now }, logger: quiet)
+    }
+
+    /// Confirmed subscribers `name0@example.org` ... as the CLI would add them.
+    func confirm(_ count: Int) async throws {
+        let listID = try #require(list.id)
+        for index in 0..<count {
+            let evidence = ConsentEvidence(method: .cli(operator: "test", reason: "fixture"))
+            let receipt = try await store.subscriptions.subscribe(
+                address: try EmailAddress(parsing: "person\(index)@example.org"), name: "Person \(index)", listID: listID,
+                consent: evidence, at: created)
+            _ = try await store.subscriptions.confirm(subscriptionID: try #require(receipt.subscription.id), consent: evidence, at: created)
+        }
+    }
+
+    var digestMessages: [OutboxMessage] {
+        get async throws { try await store.outbox.list(limit: 10_000).filter { $0.kind == "digest" } }
+    }
+}
+
+func withRunnerFixture(
+    _ engine: StoreEngine, schedule: String = "weekly MON 08:00", skipsEmpty: Bool = false, _ body: (RunnerFixture) async throws -> Void
+) async throws {
+    try await withTestStore(engine, openedAt: created, logger: quiet) { store in
+        let list = try await store.mailingLists.create(try MailingList(
+            slug: "ops-weekly", title: "Ops weekly", sender: try ListSender(address: try EmailAddress(parsing: "digest@itsm.example.org")),
+            digest: try DigestSelection(stages: [.operation]), schedule: schedule, timeZoneIdentifier: "Europe/Berlin",
+            skipsEmptyDigest: skipsEmpty), at: created)
+        let clock = TestClock(created)
+        let service = try SubscriptionService(
+            store: store, signer: try LinkTokenSigner(secretKey: String(repeating: "k", count: 32)),
+            publicBaseURL: try #require(URL(string: "https://itsm.example.org")), now: { clock.now }, logger: quiet)
+        try await body(RunnerFixture(store: store, clock: clock, service: service, list: list))
+    }
+}
+
+@Suite("Digest runs: recorded once, fanned out once, resumed after a crash")
+struct DigestRunnerTests {
+    @Test("before the first Monday nothing is due; at 08:00 one run for the week before goes to every confirmed subscriber", arguments: StoreEngine.available)
+    func firstRun(engine: StoreEngine) async throws {
+        try await withRunnerFixture(engine) { fixture in
+            try await fixture.confirm(3)
+            fixture.clock.set(mondayRun - .minutes(1))
+            // Mondays since 1 Nov (2, 9, 16 Nov) were all after the list was created: three runs, the
+            // first two catch-ups, each for its own week.
+            let runs = try await fixture.runner().tick()
+            #expect(runs.map(\.firstDay.description) == ["2026-10-26", "2026-11-02", "2026-11-09"])
+            #expect(runs.map(\.trigger) == [.catchUp, .catchUp, .schedule])
+            #expect(runs.allSatisfy { $0.state == .sent && $0.enqueued == 3 })
+            #expect(try await fixture.digestMessages.count == 9)
+
+            fixture.clock.set(mondayRun)
+            let monday = try await fixture.runner().tick()
+            #expect(monday.map { "\($0.firstDay)..\($0.lastDay)" } == ["2026-11-16..2026-11-22"])
+            // Another pass at the same time finds nothing to do.
+            #expect(try await fixture.runner().tick().isEmpty)
+            let messages = try await fixture.digestMessages
+            #expect(messages.count == 12)
+            #expect(Set(messages.map(\.idempotencyKey)).count == 12)
+            #expect(messages.allSatisfy { $0.priority == 10 && $0.sender == "digest@itsm.example.org" })
+        }
+    }
+
+    @Test("a fan-out cut short resumes after its cursor on the next claim: every subscriber gets one mail", arguments: StoreEngine.available)
+    func resumeAfterCrash(engine: StoreEngine) async throws {
+        try await withRunnerFixture(engine) { fixture in
+            try await fixture.confirm(5)
+            fixture.clock.set(mondayRun)
+            // Worker A stops after its second batch of two, as a killed process would between transactions.
+            let batches = Mutex(0)
+            let stopped = try await fixture.runner(worker: "a", batchSize: 2, catchUp: .latest).tick(shouldStop: {
+                batches.withLock { count in
+                    count += 1
+                    return count > 3  // the claim loop's check, then two batches
+                }
+            })
+            #expect(stopped.isEmpty)
+            let partial = try #require(try await fixture.store.digestRuns.list().first)
+            #expect(partial.state == .sending && partial.enqueued == 4 && partial.claimedBy == "a")
+            // Worker B cannot take it while A's claim lasts, and can after it expires.
+            #expect(try await fixture.runner(worker: "b", batchSize: 2).tick().isEmpty)
+            fixture.clock.set(mondayRun + .seconds(121))
+            let resumed = try await fixture.runner(worker: "b", batchSize: 2).tick()
+            #expect(resumed.map(\.state) == [.sent])
+            #expect(resumed.first?.enqueued == 5)
+            let messages = try await fixture.digestMessages
+            #expect(messages.count == 5)
+            #expect(Set(messages.flatMap(\.recipients)).count == 5)
+        }
+    }
+
+    @Test("two workers ticking at once record one run and enqueue each subscriber once", arguments: StoreEngine.available)
+    func twoWorkers(engine: StoreEngine) async throws {
+        try await withRunnerFixture(engine) { fixture in
+            try await fixture.confirm(20)
+            fixture.clock.set(mondayRun)
+            let (a, b) = (fixture.runner(worker: "a", batchSize: 3, catchUp: .latest), fixture.runner(worker: "b", batchSize: 3, catchUp: .latest))
+            async let first = a.tick()
+            async let second = b.tick()
+            let finished = try await first + second
+            #expect(finished.count == 1)
+            #expect(try await fixture.store.digestRuns.list().count == 1)
+            #expect(try await fixture.digestMessages.count == 20)
+        }
+    }
+
+    @Test("a manual send and the schedule share the run record: the week goes out once")
+    func manualThenSchedule() async throws {
+        try await withRunnerFixture(.sqlite) { fixture in
+            try await fixture.confirm(2)
+            fixture.clock.set(mondayRun + .hours(1))
+            let manual = try await fixture.runner(catchUp: .latest).sendNow(listSlug: "ops-weekly")
+            #expect(manual.trigger == .manual && manual.state == .sent && "\(manual.firstDay)" == "2026-11-16")
+            // The schedule's own run for 16-22 Nov finds the record and sends nothing more.
+            _ = try await fixture.runner(catchUp: .latest).tick()
+            #expect(try await fixture.digestMessages.count == 2)
+            // Sending again reports the finished run.
+            #expect(try await fixture.runner().sendNow(listSlug: "ops-weekly").id == manual.id)
+            #expect(try await fixture.digestMessages.count == 2)
+            await #expect(throws: DigestRunError.unknownList("nope")) { try await fixture.runner().sendNow(listSlug: "nope") }
+        }
+    }
+
+    @Test("catch-up latest sends only the newest missed week")
+    func catchUpLatest() async throws {
+        try await withRunnerFixture(.sqlite) { fixture in
+            try await fixture.confirm(1)
+            fixture.clock.set(mondayRun)
+            let runs = try await fixture.runner(catchUp: .latest).tick()
+            #expect(runs.map(\.firstDay.description) == ["2026-11-16"])
+            #expect(runs.map(\.trigger) == [.schedule])
+        }
+    }
+
+    @Test("an empty digest is skipped when the list says so, and sent when it does not")
+    func emptyDigest() async throws {
+        try await withRunnerFixture(.sqlite, skipsEmpty: true) { fixture in
+            try await fixture.confirm(2)
+            fixture.clock.set(mondayRun)
+            let runs = try await fixture.runner(catchUp: .latest).tick()
+            #expect(runs.map(\.state) == [.skipped])
+            #expect(try await fixture.digestMessages.isEmpty)
+        }
+        try await withRunnerFixture(.sqlite, skipsEmpty: false) { fixture in
+            try await fixture.confirm(2)
+            fixture.clock.set(mondayRun)
+            #expect(try await fixture.runner(catchUp: .latest).tick().map(\.state) == [.sent])
+            #expect(try await fixture.digestMessages.count == 2)
+        }
+    }
+
+    @Test("a digest mail parses, carries list headers with a working unsubscribe link, and is personal")
+    func digestMail() async throws {
+        try await withRunnerFixture(.sqlite) { fixture in
+            try await fixture.confirm(1)
+            fixture.clock.set(mondayRun)
+            _ = try await fixture.runner(catchUp: .latest).tick()
+            let message = try #require(try await fixture.digestMessages.first)
+            let parsed = try PythonMailParser.parse(message.data)
+            #expect(parsed.defects.isEmpty)
+            #expect(parsed.values("List-Id") == ["Ops weekly <ops-weekly.itsm.example.org>"])
+            #expect(parsed.values("List-Unsubscribe-Post") == ["List-Unsubscribe=One-Click"])
+            #expect(parsed.parts.map(\.contentType) == ["text/plain", "text/html"])
+            let header = try #require(parsed.values("List-Unsubscribe").first)
+            let url = try #require(URL(string: String(header.dropFirst().dropLast())))
+            let token = try #require(URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems?.first { $0.name == "token" }?.value)
+            #expect(try await fixture.service.unsubscribe(token: token, method: .web(ipAddress: "192.0.2.1", userAgent: nil))
+                == .unsubscribed(listTitle: "Ops weekly"))
+            let text = String(decoding: parsed.parts[0].payload, as: UTF8.self)
+            #expect(text.contains("Person 0"))
+        }
+    }
+}
