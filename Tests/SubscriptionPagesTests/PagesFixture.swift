@@ -76,12 +76,7 @@ func withPagesFixture<R>(listTitle: String = "Ops weekly", _ body: (PagesFixture
     defer { try? FileManager.default.removeItem(at: folder) }
     let store = try await Store.open(.sqlite(path: folder.appendingPathComponent("itsm.sqlite").path), now: start, logger: quietLogger).store
     do {
-        let sender = try ListSender(address: try EmailAddress(parsing: "digest@itsm.example.org"), name: "ITSM digests")
-        _ = try await store.mailingLists.create(
-            try MailingList(
-                slug: "ops-weekly", title: listTitle, sender: sender, digest: try DigestSelection(stages: [.operation]),
-                schedule: "weekly", timeZoneIdentifier: "Europe/Berlin"),
-            at: start)
+        try await createOpsWeekly(titled: listTitle, in: store)
         let clock = PagesClock()
         let service = try SubscriptionService(
             store: store, signer: try LinkTokenSigner(secretKey: String(repeating: "k", count: 32)),
@@ -93,6 +88,16 @@ func withPagesFixture<R>(listTitle: String = "Ops weekly", _ body: (PagesFixture
         try? await store.database.close()
         throw error
     }
+}
+
+/// The list every page test uses: "ops-weekly", sent by digest@itsm.example.org, created at `start`.
+func createOpsWeekly(titled title: String, in store: Store) async throws {
+    let sender = try ListSender(address: try EmailAddress(parsing: "digest@itsm.example.org"), name: "ITSM digests")
+    _ = try await store.mailingLists.create(
+        try MailingList(
+            slug: "ops-weekly", title: title, sender: sender, digest: try DigestSelection(stages: [.operation]),
+            schedule: "weekly", timeZoneIdentifier: "Europe/Berlin"),
+        at: start)
 }
 
 let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
