@@ -14,11 +14,32 @@ struct ITSMCommand: AsyncParsableCommand {
         ITSM_SMTP_URL, ITSM_PUBLIC_URL, ITSM_HTTP_BIND, ITSM_SECRET_KEY), overridden by \
         --config FILE (JSON). --database overrides both.
 
-        Exit codes: 0 success, 1 failure, 64 usage error.
+        Exit codes: 0 success, 1 failure (nothing was changed), 2 usage error (a bad command,
+        option or argument).
+
+        Shell completions: itsm --generate-completion-script bash|zsh|fish
         """,
         version: "0.1.0",
         subcommands: [DatabaseCommand.self, ConfigCommand.self]
     )
+
+    /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), failures 1 with a message.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                printError(fullMessage(for: error))
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Options every command that touches the system takes.
