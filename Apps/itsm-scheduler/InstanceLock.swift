@@ -12,6 +12,11 @@ struct InstanceLock {
     /// Takes the lock, or explains who holds it.
     static func acquire(forSQLiteAt databasePath: String) throws -> InstanceLock {
         let path = databasePath + ".scheduler-lock"
+        // The database's folder may not exist yet (the store creates it later, the same way).
+        let folder = (databasePath as NSString).deletingLastPathComponent
+        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw InstanceLockError(message: "cannot open the lock file \(path): \(String(cString: strerror(errno)))")

@@ -72,6 +72,16 @@ struct SchedulerCommand: AsyncParsableCommand {
             }
         }
 
+        // The daemon's clock. End-to-end tests shift it (ITSM_TESTING_CLOCK_OFFSET_SECONDS) so a
+        // schedule falls due without waiting for the wall clock; it is never set in production.
+        let clock: @Sendable () -> Instant
+        if let raw = ProcessInfo.processInfo.environment["ITSM_TESTING_CLOCK_OFFSET_SECONDS"], let offset = Int64(raw) {
+            logger.warning("testing clock: the daemon's time is shifted", metadata: ["offset_seconds": "\(offset)"])
+            clock = { Instant(Date()) + .seconds(offset) }
+        } else {
+            clock = { Instant(Date()) }
+        }
+
         let store: Store
         do {
             store = try await Bootstrap.openStore(configuration, logger: logger)
@@ -101,7 +111,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             suppressAfterPermanentFailures: configuration.outbox.suppressAfterPermanentFailures
         )
         let delivery = OutboxDelivery(
-            outbox: store.outbox, transport: transport, policy: policy, workerName: Self.workerName(), now: { Instant(Date()) },
+            outbox: store.outbox, transport: transport, policy: policy, workerName: Self.workerName(), now: clock,
             logger: logger
         )
         let subscriptionOptions = configuration.subscriptions
@@ -110,7 +120,7 @@ struct SchedulerCommand: AsyncParsableCommand {
             policy: SubscriptionPolicy(
                 confirmLinkLifetime: .seconds(Int64(subscriptionOptions.confirmLinkHours) * 3600),
                 confirmationInterval: .seconds(Int64(subscriptionOptions.resendMinutes) * 60)),
-            now: { Instant(Date()) }, logger: logger
+            now: clock, logger: logger
         )
         let pageOptions = SubscriptionPagesOptions(
             trustedProxies: subscriptionOptions.trustedProxies,
@@ -128,7 +138,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         let runner = DigestRunner(
             store: store, subscriptions: subscriptions,
             planner: DigestPlanner(catchUp: configuration.scheduler.catchUp == .latest ? .latest : .all),
-            worker: Self.workerName(), now: { Instant(Date()) }, logger: logger)
+            worker: Self.workerName(), now: clock, logger: logger)
         let pages = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpBind.host, port: configuration.httpBind.port), serverName: "itsm"),

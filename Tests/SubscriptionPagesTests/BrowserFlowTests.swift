@@ -38,16 +38,9 @@ struct BrowserFlowTests {
                     try #require(received.count == 1)
                     let confirmLink = try confirmLink(inMail: received[0].data, origin: pages.origin)
 
-                    // Known production bug: every page sends `Referrer-Policy: no-referrer`, under which
-                    // browsers send `Origin: null` with a form POST (Fetch standard, "append a request
-                    // Origin header"), and PageGuardMiddleware refuses that as a foreign origin, so the
-                    // buttons answer 403 in Chromium and Firefox. Once fixed, withKnownIssue fails here:
-                    // remove it then.
-                    try await withKnownIssue("the pages' buttons are refused in browsers: Origin: null under Referrer-Policy: no-referrer") {
-                        try await pressButtons(pages, sink: sink, deliver: deliver, confirmLink: confirmLink, output: output)
-                    } matching: { issue in
-                        issue.comments.contains { $0.rawValue.contains("this form was sent from another site (null)") }
-                    }
+                    // The pages send `Referrer-Policy: same-origin`, so a browser's form POST carries the
+                    // page's own Origin (under no-referrer it would be `Origin: null`, which the pages refuse).
+                    try await pressButtons(pages, sink: sink, deliver: deliver, confirmLink: confirmLink, output: output)
                 }
             }
         }

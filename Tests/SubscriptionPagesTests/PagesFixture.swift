@@ -120,5 +120,5 @@ func expectSecurityHeaders(_ response: TestResponse, sourceLocation: SourceLocat
     #expect(response.headers[.contentSecurityPolicy] == "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'", sourceLocation: sourceLocation)
     #expect(response.headers[.xContentTypeOptions] == "nosniff", sourceLocation: sourceLocation)
     #expect(response.headers[.cacheControl] == "no-store", sourceLocation: sourceLocation)
-    #expect(response.headers[HTTPField.Name("Referrer-Policy") ?? .cacheControl] == "no-referrer", sourceLocation: sourceLocation)
+    #expect(response.headers[HTTPField.Name("Referrer-Policy") ?? .cacheControl] == "same-origin", sourceLocation: sourceLocation)
 }

@@ -48,7 +48,7 @@ struct Page: Sendable {
     static let securityHeaders: [(HTTPField.Name, String)] = [
         (.contentSecurityPolicy, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
         (.xContentTypeOptions, "nosniff"),
-        (.referrerPolicy, "no-referrer"),
+        (.referrerPolicy, "same-origin"),
         (.cacheControl, "no-store"),
     ]
 }
