@@ -137,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "itsm-bench-digest",
             dependencies: [
-                "Domain", "Storage",
+                "Domain", "Storage", "Reporting",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

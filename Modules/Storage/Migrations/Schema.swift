@@ -11,7 +11,17 @@ public enum Schema {
         Migration(version: 3, name: "mailing lists and subscriptions", apply: v3),
         Migration(version: 4, name: "digest indexes and the empty-digest choice", apply: v4),
         Migration(version: 5, name: "digest runs", apply: v5),
+        Migration(version: 6, name: "hold events index", apply: v6),
     ]
+
+    /// The incidents' hold and resume events, which the digest's SLA clocks need, in a small
+    /// partial index: without it PostgreSQL scans every audit event to find them.
+    static func v6(_ db: any SQLDatabase) async throws {
+        try await db.raw("""
+            CREATE INDEX record_events_holds ON record_events (record_id, id)
+            WHERE record_kind = 'incident' AND (to_state = 'on-hold' OR from_state = 'on-hold')
+            """).run()
+    }
 
     /// One row per (list, period) digest, written before anything is enqueued: the key that makes
     /// a digest go out once whatever restarts and instances do, and the fan-out's progress.

@@ -11,7 +11,8 @@ struct DigestBench: AsyncParsableCommand {
             Examples:
               itsm-bench-digest generate --database sqlite:/tmp/digest.sqlite --scale 0.01
               itsm-bench-digest verify --database sqlite:/tmp/digest.sqlite
+              itsm-bench-digest time --database sqlite:/tmp/digest.sqlite --runs 5
             """,
-        subcommands: [GenerateCommand.self, VerifyCommand.self]
+        subcommands: [GenerateCommand.self, VerifyCommand.self, TimeCommand.self]
     )
 }
