@@ -66,6 +66,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Demo",
+            dependencies: ["Domain", "Storage", "Notifications", .product(name: "SQLKit", package: "sql-kit")],
+            path: "Modules/Demo",
+            swiftSettings: strict
+        ),
+        .target(
             name: "Notifications",
             dependencies: [
                 "Domain", "Storage", "CCurlShim", .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
@@ -105,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "itsm",
             dependencies: [
-                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig",
+                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -183,6 +189,10 @@ let package = Package(
             name: "SchedulingTests",
             dependencies: ["Scheduling", "Reporting", "Notifications", "Storage", "Domain", "ITSMTestSupport"],
             path: "Tests/SchedulingTests"
+        ),
+        .testTarget(
+            name: "DemoTests", dependencies: ["Demo", "Reporting", "Notifications", "Storage", "Domain", "ITSMTestSupport"],
+            path: "Tests/DemoTests"
         ),
         .testTarget(name: "ITSMConfigTests", dependencies: ["ITSMConfig", "Storage"], path: "Tests/ITSMConfigTests"),
         // End-to-end: runs the built `itsm` and `itsm-scheduler` binaries as child processes.
