@@ -237,6 +237,35 @@ public struct Change: Hashable, Sendable, Identifiable {
         try record(.cancelled, at: at, by: actor, note: reason)
     }
 
+    /// Edits the change, validated as at creation (nil: unchanged; an empty description clears it;
+    /// `serviceID: .some(nil)` unlinks). Type and CAB approvers are fixed once the change is
+    /// submitted. One `updated` event names what changed.
+    public mutating func update(
+        title: String? = nil, description: String? = nil, type: ChangeType? = nil, risk: ChangeRisk? = nil,
+        serviceID: Int64?? = nil, approvers: [String]? = nil, at: Instant, by actor: String
+    ) throws(DomainError) {
+        var next = self
+        var edit = FieldEdit()
+        if let title { edit.set("title", &next.title, try Validate.line(title, field: "title", maxLength: 300)) }
+        if let description { edit.set("description", &next.description, try Validate.optionalText(description, field: "description", maxLength: 20_000)) }
+        if let risk { edit.set("risk", &next.risk, risk) }
+        if let serviceID { edit.set("service", &next.serviceID, serviceID) }
+        if (type != nil && type != self.type) || approvers != nil, state != .new {
+            throw .ruleViolated(record: "change", rule: "type and CAB approvers can change only before submission (state is \(state.rawValue))")
+        }
+        if let type { edit.set("type", &next.type, type) }
+        if let approvers {
+            var names: [String] = []
+            for approver in approvers {
+                let name = try Validate.line(approver, field: "approvers", maxLength: 200)
+                if !names.contains(name) { names.append(name) }
+            }
+            edit.set("approvers", &next.approval, CABApproval(approvers: names))
+        }
+        try edit.record(in: &next.events, at: at, by: actor)
+        self = next
+    }
+
     public var requestedAt: Instant { events.first?.at ?? Instant(microsecondsSinceEpoch: 0) }
     public var authorisedAt: Instant? { events.lastEntry(into: .authorised) }
     public var implementedAt: Instant? { events.lastEntry(into: .implemented) }

@@ -88,6 +88,36 @@ public struct Improvement: Hashable, Sendable, Identifiable {
         events.append(RecordEvent(at: at, actor: actor, action: .transitioned, from: from, to: next, detail: note))
     }
 
+    /// Edits the register entry, validated as at creation (nil: unchanged; an empty owner clears it;
+    /// `serviceID`/`dueDate` `.some(nil)` remove them). The baseline is fixed once work starts.
+    /// One `updated` event names what changed.
+    public mutating func update(
+        title: String? = nil, owner: String? = nil, serviceID: Int64?? = nil, metric: String? = nil, baseline: Double? = nil,
+        target: Double? = nil, dueDate: CivilDate?? = nil, at: Instant, by actor: String
+    ) throws(DomainError) {
+        var next = self
+        var edit = FieldEdit()
+        if let title { edit.set("title", &next.title, try Validate.line(title, field: "title", maxLength: 300)) }
+        if let owner { edit.set("owner", &next.owner, try Validate.optionalLine(owner, field: "owner", maxLength: 200)) }
+        if let serviceID { edit.set("service", &next.serviceID, serviceID) }
+        if let metric { edit.set("metric", &next.metric, try Validate.line(metric, field: "metric", maxLength: 200)) }
+        if let baseline, baseline != next.baseline {
+            guard state == .proposed || state == .approved else {
+                throw .ruleViolated(record: "improvement", rule: "the baseline is fixed once work has started (state is \(state.rawValue))")
+            }
+            guard baseline.isFinite else { throw .invalidField(field: "baseline", value: "\(baseline)", expected: "a finite number") }
+            if next.current == next.baseline { next.current = baseline }
+            edit.set("baseline", &next.baseline, baseline)
+        }
+        if let target { edit.set("target", &next.target, target) }
+        guard next.target.isFinite, next.target != next.baseline else {
+            throw .invalidField(field: "target", value: "\(next.target)", expected: "a finite number different from the baseline (\(next.baseline))")
+        }
+        if let dueDate { edit.set("due", &next.dueDate, dueDate) }
+        try edit.record(in: &next.events, at: at, by: actor)
+        self = next
+    }
+
     /// Records a new measurement of the metric.
     public mutating func measure(_ value: Double, at: Instant, by actor: String) throws(DomainError) {
         guard value.isFinite else { throw .invalidField(field: "current", value: "\(value)", expected: "a finite number") }

@@ -163,6 +163,24 @@ public struct Incident: Hashable, Sendable, Identifiable {
         events.append(RecordEvent(at: at, actor: actor, action: .linked, detail: "problem \(problemID)"))
     }
 
+    /// Edits the descriptive fields, validated as at creation: nil leaves a field as it is, an
+    /// empty text clears an optional one, `serviceID: .some(nil)` unlinks the service. Impact and
+    /// urgency go through `reprioritise`. One `updated` event names what changed.
+    public mutating func update(
+        title: String? = nil, description: String? = nil, category: String? = nil, serviceID: Int64?? = nil,
+        isMajor: Bool? = nil, at: Instant, by actor: String
+    ) throws(DomainError) {
+        var next = self
+        var edit = FieldEdit()
+        if let title { edit.set("title", &next.title, try Validate.line(title, field: "title", maxLength: 300)) }
+        if let description { edit.set("description", &next.description, try Validate.optionalText(description, field: "description", maxLength: 20_000)) }
+        if let category { edit.set("category", &next.category, try Validate.optionalLine(category, field: "category", maxLength: 100)) }
+        if let serviceID { edit.set("service", &next.serviceID, serviceID) }
+        if let isMajor { edit.set("major", &next.isMajor, isMajor) }
+        try edit.record(in: &next.events, at: at, by: actor)
+        self = next
+    }
+
     // MARK: Facts derived from the audit trail
 
     public var openedAt: Instant { events.first?.at ?? Instant(microsecondsSinceEpoch: 0) }

@@ -96,6 +96,20 @@ public struct Problem: Hashable, Sendable, Identifiable {
         events.append(RecordEvent(at: at, actor: try Validate.actor(actor), action: .knownError))
     }
 
+    /// Edits title, description and service, validated as at creation (nil: unchanged; an empty
+    /// description clears it; `serviceID: .some(nil)` unlinks). One `updated` event names what changed.
+    public mutating func update(
+        title: String? = nil, description: String? = nil, serviceID: Int64?? = nil, at: Instant, by actor: String
+    ) throws(DomainError) {
+        var next = self
+        var edit = FieldEdit()
+        if let title { edit.set("title", &next.title, try Validate.line(title, field: "title", maxLength: 300)) }
+        if let description { edit.set("description", &next.description, try Validate.optionalText(description, field: "description", maxLength: 20_000)) }
+        if let serviceID { edit.set("service", &next.serviceID, serviceID) }
+        try edit.record(in: &next.events, at: at, by: actor)
+        self = next
+    }
+
     public var openedAt: Instant { events.first?.at ?? Instant(microsecondsSinceEpoch: 0) }
     public var knownErrorAt: Instant? { events.first(.knownError) }
     public var resolvedAt: Instant? { state == .resolved || state == .closed ? events.lastEntry(into: .resolved) : nil }

@@ -72,6 +72,23 @@ public struct Service: Hashable, Sendable, Identifiable {
         events.append(RecordEvent(at: at, actor: actor, action: .transitioned, from: from, to: next))
     }
 
+    /// Edits the descriptive fields, validated as at creation (nil: unchanged; an empty text clears
+    /// an optional one; `slaID: .some(nil)` removes the SLA). One `updated` event names what changed.
+    public mutating func update(
+        name: String? = nil, description: String? = nil, owner: String? = nil, criticality: Criticality? = nil,
+        slaID: Int64?? = nil, at: Instant, by actor: String
+    ) throws(DomainError) {
+        var next = self
+        var edit = FieldEdit()
+        if let name { edit.set("name", &next.name, try Validate.line(name, field: "name", maxLength: 200)) }
+        if let description { edit.set("description", &next.description, try Validate.optionalText(description, field: "description", maxLength: 4000)) }
+        if let owner { edit.set("owner", &next.owner, try Validate.optionalLine(owner, field: "owner", maxLength: 200)) }
+        if let criticality { edit.set("criticality", &next.criticality, criticality) }
+        if let slaID { edit.set("sla", &next.slaID, slaID) }
+        try edit.record(in: &next.events, at: at, by: actor)
+        self = next
+    }
+
     /// When the service entered its current portfolio status.
     public var statusSince: Instant? { events.lastEntry(into: status) }
 }

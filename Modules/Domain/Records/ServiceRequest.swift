@@ -66,6 +66,22 @@ public struct ServiceRequest: Hashable, Sendable, Identifiable {
         events.append(RecordEvent(at: at, actor: actor, action: .transitioned, from: from, to: next, detail: note))
     }
 
+    /// Edits title, requester, service and priority, validated as at creation (nil: unchanged;
+    /// `serviceID: .some(nil)` unlinks). One `updated` event names what changed.
+    public mutating func update(
+        title: String? = nil, requester: String? = nil, serviceID: Int64?? = nil, priority: Priority? = nil,
+        at: Instant, by actor: String
+    ) throws(DomainError) {
+        var next = self
+        var edit = FieldEdit()
+        if let title { edit.set("title", &next.title, try Validate.line(title, field: "title", maxLength: 300)) }
+        if let requester { edit.set("requester", &next.requester, try Validate.line(requester, field: "requester", maxLength: 200)) }
+        if let serviceID { edit.set("service", &next.serviceID, serviceID) }
+        if let priority { edit.set("priority", &next.priority, priority) }
+        try edit.record(in: &next.events, at: at, by: actor)
+        self = next
+    }
+
     public var openedAt: Instant { events.first?.at ?? Instant(microsecondsSinceEpoch: 0) }
     public var fulfilledAt: Instant? { state == .fulfilled || state == .closed ? events.lastEntry(into: .fulfilled) : nil }
 }
