@@ -4,6 +4,7 @@ import SQLKit
 extension ServiceRequest: StoredRecord {
     static let table = "requests"
     static let openedColumn = "opened_at_us"
+    static let priorityColumn: String? = "priority"
 
     var references: [(field: String, table: String, id: Int64?)] { [("serviceID", "services", serviceID)] }
 

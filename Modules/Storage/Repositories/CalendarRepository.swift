@@ -22,6 +22,33 @@ public struct CalendarRepository: Sendable {
         }
     }
 
+    /// Writes `calendar` over the stored row if that row still holds `previous` (as it was read):
+    /// the table has no version column, so the row itself is the version. Otherwise
+    /// `StorageError.concurrentUpdate`, and nothing is written.
+    public func save(_ calendar: BusinessCalendar, replacing previous: BusinessCalendar) async throws -> BusinessCalendar {
+        guard let id = previous.id else { throw StorageError.notFound(record: "calendar", id: 0) }
+        do {
+            try await database.transaction { db in
+                let rows = try await db.update("calendars")
+                    .set("name", to: SQLBind(calendar.name)).set("time_zone", to: SQLBind(calendar.timeZoneIdentifier))
+                    .set("weekly_hours", to: SQLBind(Self.encodeHours(calendar.weeklyHours)))
+                    .set("holidays", to: SQLBind(try jsonText(calendar.holidays)))
+                    .where("id", .equal, SQLBind(id))
+                    .where("name", .equal, SQLBind(previous.name)).where("time_zone", .equal, SQLBind(previous.timeZoneIdentifier))
+                    .where("weekly_hours", .equal, SQLBind(Self.encodeHours(previous.weeklyHours)))
+                    .where("holidays", .equal, SQLBind(try jsonText(previous.holidays)))
+                    .returning("id").all()
+                if rows.isEmpty {
+                    let exists = try await db.select().column("id").from("calendars").where("id", .equal, SQLBind(id)).first() != nil
+                    throw exists ? StorageError.concurrentUpdate(record: "calendar", id: id) : StorageError.notFound(record: "calendar", id: id)
+                }
+            }
+        } catch where error.isUniqueViolation {
+            throw StorageError.duplicate(record: "calendar", field: "name", value: calendar.name)
+        }
+        return try await get(id)
+    }
+
     public func get(_ id: Int64) async throws -> BusinessCalendar {
         guard let calendar = try await list(where: { $0.where("id", .equal, SQLBind(id)) }).first else {
             throw StorageError.notFound(record: "calendar", id: id)

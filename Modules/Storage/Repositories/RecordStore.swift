@@ -9,6 +9,8 @@ protocol StoredRecord: Sendable {
     static var openedColumn: String { get }
     /// The column holding the state (`status` for services).
     static var stateColumn: String { get }
+    /// The column holding the priority, for kinds that have one (incidents, requests).
+    static var priorityColumn: String? { get }
     var id: Int64? { get set }
     var version: Int { get set }
     var events: [RecordEvent<State>] { get }
@@ -26,6 +28,7 @@ protocol StoredRecord: Sendable {
 
 extension StoredRecord {
     static var stateColumn: String { "state" }
+    static var priorityColumn: String? { nil }
     var references: [(field: String, table: String, id: Int64?)] { [] }
     func writeExtras(id: Int64, on db: any SQLDatabase) async throws {}
     static func loadExtras(_ records: inout [Self], on db: any SQLDatabase) async throws {}
@@ -36,12 +39,17 @@ public struct RecordFilter<State: RecordState>: Sendable {
     public var states: Set<State>?
     public var serviceID: Int64?
     public var openedIn: Range<Instant>?
+    /// Only records of this priority; kinds without a priority match nothing.
+    public var priority: Priority?
     public var limit: Int?
 
-    public init(states: Set<State>? = nil, serviceID: Int64? = nil, openedIn: Range<Instant>? = nil, limit: Int? = nil) {
+    public init(
+        states: Set<State>? = nil, serviceID: Int64? = nil, openedIn: Range<Instant>? = nil, priority: Priority? = nil, limit: Int? = nil
+    ) {
         self.states = states
         self.serviceID = serviceID
         self.openedIn = openedIn
+        self.priority = priority
         self.limit = limit
     }
 }
@@ -118,6 +126,9 @@ struct RecordStore<Record: StoredRecord>: Sendable {
                     : query.where(SQLIdentifier(Record.stateColumn), .in, SQLBind.group(states.map(\.rawValue).sorted()))
             }
             if let serviceID = filter.serviceID { query = query.where("service_id", .equal, SQLBind(serviceID)) }
+            if let priority = filter.priority {
+                query = Record.priorityColumn.map { query.where(SQLIdentifier($0), .equal, SQLBind(Int64(priority.rawValue))) } ?? query.where(SQLRaw("1 = 0"))
+            }
             if let period = filter.openedIn {
                 query = query
                     .where(SQLIdentifier(Record.openedColumn), .greaterThanOrEqual, SQLBind(period.lowerBound.microsecondsSinceEpoch))
