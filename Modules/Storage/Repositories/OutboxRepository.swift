@@ -241,11 +241,53 @@ public struct OutboxRepository: Sendable {
         return message
     }
 
-    public func list(status: OutboxMessage.Status? = nil, limit: Int = 100) async throws -> [OutboxMessage] {
+    /// Messages in id order (enqueue order), or the newest first; of one status if given.
+    public func list(status: OutboxMessage.Status? = nil, limit: Int = 100, newestFirst: Bool = false) async throws -> [OutboxMessage] {
         try await database.withSession { db in
             var query = db.select().column("*").from("outbox_messages")
             if let status { query = query.where("status", .equal, SQLBind(status.rawValue)) }
-            return try await Self.decode(try await query.orderBy("id").limit(limit).all(), on: db)
+            return try await Self.decode(try await query.orderBy("id", newestFirst ? .descending : .ascending).limit(limit).all(), on: db)
+        }
+    }
+
+    /// Puts failed message `id` back in the queue, due at `now`; false when there is no failed
+    /// message with that id. Attempts and the age the outbox gives up at count again from `now`,
+    /// so the retry gets a whole retry window rather than one attempt.
+    public func retryFailed(_ id: Int64, at now: Instant) async throws -> Bool {
+        try await requeueFailed(only: id, at: now) == 1
+    }
+
+    /// Puts every failed message back in the queue, due at `now` (as `retryFailed`); returns how many.
+    public func retryAllFailed(at now: Instant) async throws -> Int {
+        try await requeueFailed(only: nil, at: now)
+    }
+
+    private func requeueFailed(only id: Int64?, at now: Instant) async throws -> Int {
+        let us = now.microsecondsSinceEpoch
+        return try await database.withSession { db in
+            var query: SQLQueryString = """
+                UPDATE outbox_messages SET status = 'queued', attempts = 0, created_at_us = \(bind: us), next_attempt_at_us = \(bind: us),
+                    failed_at_us = NULL, claimed_by = NULL, claimed_until_us = NULL
+                WHERE status = 'failed'
+                """
+            if let id { query = query + " AND id = \(bind: id)" }
+            return try await db.raw(query + " RETURNING id").all().count
+        }
+    }
+
+    /// Deletes sent messages sent before `sentBefore` and failed ones that failed before
+    /// `failedBefore` (nil keeps that kind), with their bytes; returns how many went. Queued and
+    /// sending messages are never deleted.
+    public func purge(sentBefore: Instant?, failedBefore: Instant?) async throws -> Int {
+        var conditions: [SQLQueryString] = []
+        if let sentBefore { conditions.append("(status = 'sent' AND sent_at_us < \(bind: sentBefore.microsecondsSinceEpoch))") }
+        if let failedBefore { conditions.append("(status = 'failed' AND failed_at_us < \(bind: failedBefore.microsecondsSinceEpoch))") }
+        guard var condition = conditions.first else { return 0 }
+        for other in conditions.dropFirst() { condition = condition + " OR " + other }
+        let matching = condition
+        return try await database.transaction { db in
+            try await db.raw("DELETE FROM outbox_payloads WHERE message_id IN (SELECT id FROM outbox_messages WHERE " + matching + ")").run()
+            return try await db.raw("DELETE FROM outbox_messages WHERE " + matching + " RETURNING id").all().count
         }
     }
 
