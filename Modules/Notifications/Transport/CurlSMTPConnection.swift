@@ -65,17 +65,33 @@ final class CurlSMTPConnection {
     }
 
     private func perform(_ envelope: Envelope, freshConnection: Bool) -> DeliveryResult {
+        switch transfer(envelope, freshConnection: freshConnection) {
+        case .failure(let failure):
+            return .failed(failure)
+        case .success(let (code, replies)):
+            if code == CURLE_OK {
+                return .delivered(reply: replies.last(where: { $0.code != nil })?.line ?? "250")
+            }
+            return .failed(classify(code, replies: replies, recipients: envelope.recipients))
+        }
+    }
+
+    /// One transfer: `envelope` sent, or with nil only a NOOP after the greeting, EHLO, TLS and
+    /// AUTH. libcurl's code and every reply line of the server, or why it did not start.
+    private func transfer(_ envelope: Envelope?, freshConnection: Bool) -> Result<(code: CURLcode, replies: [ReplyLine]), DeliveryFailure> {
         // The envelope becomes MAIL FROM / RCPT TO command lines: no CR, LF or brackets may pass.
-        for address in [envelope.sender] + envelope.recipients where !Envelope.isSafePath(address) {
-            return .failed(DeliveryFailure(kind: .permanent, text: "refused to send: an envelope address contains characters not allowed in SMTP"))
+        if let envelope {
+            for address in [envelope.sender] + envelope.recipients where !Envelope.isSafePath(address) {
+                return .failure(DeliveryFailure(kind: .permanent, text: "refused to send: an envelope address contains characters not allowed in SMTP"))
+            }
         }
         transfers += 1
-        let transfer = TransferState(data: envelope.data)
+        let transfer = TransferState(data: envelope?.data ?? [])
         let context = Unmanaged.passRetained(transfer)
         defer { context.release() }
 
         var recipients: UnsafeMutablePointer<curl_slist>?
-        for recipient in envelope.recipients {
+        for recipient in envelope?.recipients ?? [] {
             recipients = curl_slist_append(recipients, "<\(recipient)>")
         }
         // The list is not copied by libcurl: it must stay alive until the transfer ends.
@@ -83,22 +99,26 @@ final class CurlSMTPConnection {
 
         errorBuffer[0] = 0
         // Only what differs per message; the rest was set once in init.
-        var setup = itsm_curl_easy_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(envelope.sender)>")
-        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients) }
-        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(envelope.data.count)) }
-        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque()) }
-        if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque()) }
+        var setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context.toOpaque())
+        if let envelope {
+            if setup == CURLE_OK { setup = itsm_curl_easy_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(envelope.sender)>") }
+            if setup == CURLE_OK { setup = itsm_curl_easy_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients) }
+            if setup == CURLE_OK { setup = itsm_curl_easy_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(envelope.data.count)) }
+            if setup == CURLE_OK { setup = itsm_curl_easy_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque()) }
+        } else {
+            // No upload and no recipients: libcurl sends the custom command instead of a mail transaction.
+            if setup == CURLE_OK { setup = itsm_curl_easy_setopt_long(handle, CURLOPT_UPLOAD, 0) }
+            if setup == CURLE_OK { setup = itsm_curl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, "NOOP") }
+            // The command's reply is also "body" data: dropped here (libcurl's default prints it).
+            if setup == CURLE_OK { setup = itsm_curl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, discardCallback) }
+        }
         if setup == CURLE_OK { setup = itsm_curl_easy_setopt_long(handle, CURLOPT_FRESH_CONNECT, freshConnection ? 1 : 0) }
         guard setup == CURLE_OK else {
-            return .failed(DeliveryFailure(kind: .transient, text: "libcurl option rejected: \(String(cString: curl_easy_strerror(setup)))"))
+            return .failure(DeliveryFailure(kind: .transient, text: "libcurl option rejected: \(String(cString: curl_easy_strerror(setup)))"))
         }
 
         let code = curl_easy_perform(handle)
-        let replies = transfer.replies
-        if code == CURLE_OK {
-            return .delivered(reply: replies.last(where: { $0.code != nil })?.line ?? "250")
-        }
-        return .failed(classify(code, replies: replies, recipients: envelope.recipients))
+        return .success((code, transfer.replies))
     }
 
     private func classify(_ code: CURLcode, replies: [ReplyLine], recipients: [String]) -> DeliveryFailure {
@@ -113,6 +133,42 @@ final class CurlSMTPConnection {
             return DeliveryFailure(kind: permanent ? .permanent : .transient, smtpCode: smtp, text: reply.line, refusedRecipients: refused)
         }
         return DeliveryFailure(kind: .transient, text: "\(detail) (libcurl \(code.rawValue))", transportCode: Int(code.rawValue))
+    }
+}
+
+/// What one transfer showed, for an operator's check of the server (`SMTPCheck`).
+struct SMTPTranscript: Sendable {
+    /// libcurl's result code: 0 when the transfer succeeded.
+    var code: Int
+    /// libcurl's explanation when it failed.
+    var error: String?
+    /// Every reply line of the server, in order (the last 64).
+    var replies: [ReplyLine]
+    /// A TCP connection was made.
+    var connected: Bool
+    /// A TLS session was set up (smtps, or after STARTTLS), its certificate checked.
+    var encrypted: Bool
+    /// The failure as the outbox would classify it, when the transfer failed.
+    var failure: DeliveryFailure?
+}
+
+extension CurlSMTPConnection {
+    /// Runs one transfer on a new connection, sending `envelope` (or only a NOOP), and keeps what it showed.
+    func transcript(sending envelope: Envelope?) -> SMTPTranscript {
+        switch transfer(envelope, freshConnection: true) {
+        case .failure(let failure):
+            return SMTPTranscript(code: -1, error: failure.text, replies: [], connected: false, encrypted: false, failure: failure)
+        case .success(let (code, replies)):
+            var connectTime = 0.0
+            var tlsTime = 0.0
+            _ = itsm_curl_easy_getinfo_double(handle, CURLINFO_CONNECT_TIME, &connectTime)
+            _ = itsm_curl_easy_getinfo_double(handle, CURLINFO_APPCONNECT_TIME, &tlsTime)
+            let failed = code != CURLE_OK
+            return SMTPTranscript(
+                code: Int(code.rawValue), error: failed ? (errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))) : nil,
+                replies: replies, connected: connectTime > 0 || !replies.isEmpty, encrypted: tlsTime > 0,
+                failure: failed ? classify(code, replies: replies, recipients: envelope?.recipients ?? []) : nil)
+        }
     }
 }
 
@@ -181,6 +237,8 @@ private let readCallback: itsm_curl_data_callback = { buffer, size, count, userd
     state.offset += n
     return n
 }
+
+private let discardCallback: itsm_curl_data_callback = { _, size, count, _ in size * count }
 
 private let headerCallback: itsm_curl_data_callback = { buffer, size, count, userdata in
     let length = size * count
