@@ -53,7 +53,8 @@ public struct DigestPlanner: Sendable {
 }
 
 extension DigestSchedule.PeriodKind {
-    var reportingKind: ReportingPeriod.Kind {
+    /// The reporting period a schedule of this kind sends: the previous day, week or month.
+    public var reportingKind: ReportingPeriod.Kind {
         switch self {
         case .day: .day
         case .week: .week
