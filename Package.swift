@@ -111,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "itsm",
             dependencies: [
-                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig", "Demo",
+                "Domain", "Storage", "Reporting", "Notifications", "ITSMConfig", "Scheduling", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -196,6 +196,6 @@ let package = Package(
         ),
         .testTarget(name: "ITSMConfigTests", dependencies: ["ITSMConfig", "Storage"], path: "Tests/ITSMConfigTests"),
         // End-to-end: runs the built `itsm` and `itsm-scheduler` binaries as child processes.
-        .testTarget(name: "AppsTests", path: "Tests/AppsTests"),
+        .testTarget(name: "AppsTests", dependencies: ["ITSMTestSupport"], path: "Tests/AppsTests"),
     ]
 )

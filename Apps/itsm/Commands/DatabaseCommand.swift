@@ -2,6 +2,7 @@ import ArgumentParser
 import Domain
 import Foundation
 import ITSMConfig
+import Logging
 import Storage
 
 struct DatabaseCommand: AsyncParsableCommand {
@@ -60,15 +61,7 @@ struct DatabaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try await options.loadConfiguration()
-            let database = try await Database.open(configuration.database, logger: options.logger())
-            let status: SchemaStatus
-            do {
-                status = try await Migrator(database: database).status()
-                try await database.close()
-            } catch {
-                try? await database.close()
-                throw error
-            }
+            let status = try await Migrator.status(of: configuration.database, logger: options.logger())
             if json {
                 struct Report: Encodable {
                     var database: String, engine: String, current: Int, latest: Int, pending: [Int]
@@ -94,6 +87,21 @@ struct DatabaseCommand: AsyncParsableCommand {
                     print("pending   \(status.pending.map(String.init).joined(separator: ", ")) (run: itsm db migrate)")
                 }
             }
+        }
+    }
+}
+
+extension Migrator {
+    /// The schema status of the database at `location`, opened for this and closed again; nothing is migrated.
+    static func status(of location: DatabaseLocation, logger: Logger) async throws -> SchemaStatus {
+        let database = try await Database.open(location, logger: logger)
+        do {
+            let status = try await Migrator(database: database).status()
+            try await database.close()
+            return status
+        } catch {
+            try? await database.close()
+            throw error
         }
     }
 }
