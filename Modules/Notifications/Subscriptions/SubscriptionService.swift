@@ -70,19 +70,7 @@ public struct SubscriptionService: Sendable {
                     _ = try await store.subscriptions.confirm(subscriptionID: subscriptionID, consent: consent, at: at, in: tx)
                     return nil
                 }
-                // At most one confirmation per interval, measured from the last one (the window in the
-                // key alone would let two through either side of a window boundary).
-                if let last = try await store.outbox.latestEnqueue(keyPrefix: "confirm:\(subscriptionID):", in: tx),
-                   at - last < policy.confirmationInterval {
-                    return nil
-                }
-                let mail = ConfirmationMail(
-                    list: list, subscriber: receipt.subscriber, subscriptionID: subscriptionID,
-                    confirmURL: confirmLink(subscriptionID: subscriptionID, at: at),
-                    idempotencyKey: confirmationKey(subscriptionID: subscriptionID, at: at), at: at
-                )
-                // False when this window's confirmation exists already: the rate limit.
-                let stored = try await store.outbox.enqueue(try mail.outboxMessage(), at: at, in: tx)
+                let stored = try await enqueueConfirmation(list: list, subscriber: receipt.subscriber, subscriptionID: subscriptionID, at: at, in: tx)
                 return stored ? subscriptionID : nil
             }
             if let enqueued {
@@ -93,6 +81,24 @@ public struct SubscriptionService: Sendable {
             // Suppressed between the check and the transaction: the same answer, nothing written.
         }
         return .checkYourInbox
+    }
+
+    /// Enqueues a confirmation mail with a fresh link inside `tx`, unless one went out less than the
+    /// policy's interval ago; returns whether it did.
+    func enqueueConfirmation(list: MailingList, subscriber: Subscriber, subscriptionID: Int64, at: Instant, in tx: StorageTransaction) async throws -> Bool {
+        // At most one confirmation per interval, measured from the last one (the window in the
+        // key alone would let two through either side of a window boundary).
+        if let last = try await store.outbox.latestEnqueue(keyPrefix: "confirm:\(subscriptionID):", in: tx),
+           at - last < policy.confirmationInterval {
+            return false
+        }
+        let mail = ConfirmationMail(
+            list: list, subscriber: subscriber, subscriptionID: subscriptionID,
+            confirmURL: confirmLink(subscriptionID: subscriptionID, at: at),
+            idempotencyKey: confirmationKey(subscriptionID: subscriptionID, at: at), at: at
+        )
+        // False when this window's confirmation exists already: the rate limit.
+        return try await store.outbox.enqueue(try mail.outboxMessage(), at: at, in: tx)
     }
 
     /// `confirm:<subscription>:<window>`: one confirmation per subscription per rate-limit window.
