@@ -20,7 +20,7 @@ struct ITSMCommand: AsyncParsableCommand {
         Shell completions: itsm --generate-completion-script bash|zsh|fish
         """,
         version: "0.1.0",
-        subcommands: [DatabaseCommand.self, ConfigCommand.self, DemoCommand.self, DigestCommand.self, OutboxCommand.self, SMTPCommand.self, DoctorCommand.self,
+        subcommands: [DatabaseCommand.self, ConfigCommand.self, DemoCommand.self, ListsCommand.self, SubscribersCommand.self, DigestCommand.self, OutboxCommand.self, SMTPCommand.self, DoctorCommand.self,
                       ServiceCommands.self, SLACommands.self, CalendarCommands.self, IncidentCommands.self, ProblemCommands.self,
                       ChangeCommands.self, RequestCommands.self, ImprovementCommands.self]
     )
