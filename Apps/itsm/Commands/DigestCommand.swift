@@ -32,10 +32,10 @@ struct DigestCommand: AsyncParsableCommand {
         @Argument(help: "The list's slug.")
         var list: String
 
-        @Option(help: "last-day, last-week, last-month, or FIRST..LAST as YYYY-MM-DD..YYYY-MM-DD (default: the list's schedule's period).")
+        @Option(help: "The days to report on, FIRST..LAST as YYYY-MM-DD..YYYY-MM-DD or the latest complete day, week or month (default: the list's schedule's).")
         var period: PeriodChoice?
 
-        @Option(help: "text, html, markdown or json.")
+        @Option(help: "The rendering.")
         var format: DigestFormat = .text
 
         @Option(help: "Write the digest to this file instead of standard output.")
