@@ -28,6 +28,26 @@ struct RecordCommandRefusalTests {
         }
     }
 
+    @Test("six updates of one incident at once: each is saved or exits 1 saying someone else changed it; one 'updated' event per save", arguments: Engine.available)
+    func concurrentUpdates(engine: Engine) async throws {
+        try await RecordSession.with(engine) { cli in
+            try await cli.succeed(["incidents", "create", "--title", "race", "--impact", "low", "--urgency", "low"])
+            let results = try await withThrowingTaskGroup(of: CommandResult.self) { group in
+                for n in 1...6 { group.addTask { try await cli.run(["incidents", "update", "1", "--title", "race \(n)"]) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let saved = results.filter { $0.termination == .success }
+            for refused in results where refused.termination != .success {
+                #expect(refused.termination == .failure, "\(refused.output)")
+                #expect(refused.standardError == "error: incident 1 was changed by someone else since it was read; reload it and try again\n")
+            }
+            #expect(!saved.isEmpty)
+            let incident = try await cli.object(["incidents", "show", "1"])
+            #expect(incident.trail.filter { $0.hasPrefix("updated") }.count == saved.count)
+            #expect(incident.int("version") == Int64(1 + saved.count))
+        }
+    }
+
     @Test("bad arguments exit 2 with the field or argument named, and create nothing")
     func badArguments() async throws {
         try await RecordSession.with(.sqlite) { cli in
@@ -47,7 +67,7 @@ struct RecordCommandRefusalTests {
             try await cli.fail(["calendars", "create", "--name", "Bad", "--time-zone", "UTC", "--hours", "mon-fri 9-5"], status: 2, message: "error: hours: 'mon-fri 9-5' is not valid")
             try await cli.fail(["slas", "create", "--name", "S", "--calendar", "Nope", "--target", "P1=1h/4h"], status: 2, message: "error: calendar: 'Nope' is not valid; expected the id or name of an existing calendar")
             try await cli.succeed(["calendars", "create", "--name", "Office", "--time-zone", "UTC", "--hours", "mon-fri 09:00-17:00"])
-            try await cli.fail(["slas", "create", "--name", "S", "--calendar", "Office", "--target", "P1=4h/1h"], status: 2, message: "error: resolution: '3600.0 seconds' is not valid; expected a target no shorter than the response target")
+            try await cli.fail(["slas", "create", "--name", "S", "--calendar", "Office", "--target", "P1=4h/1h"], status: 2, message: "error: resolution: '3600s' is not valid; expected a target no shorter than the response target (14400s)")
             try await cli.fail(["improvements", "measure", "1", "lots"], status: 2, message: "error: value: 'lots' is not valid; expected a number")
             #expect(try await cli.array(["incidents", "list"]).map { $0.string("title") } == ["Existing"])
             #expect(try await cli.array(["slas", "list"]).isEmpty)

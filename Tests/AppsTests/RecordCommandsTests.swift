@@ -41,6 +41,7 @@ struct RecordCommandsTests {
             let created = try await cli.object(["services", "create", "--name", "Mail", "--sla", "Standard", "--criticality", "high", "--operator", "alice"])
             #expect(created.string("state") == "pipeline")
             #expect(created.int("slaId") == slaID)
+            #expect(created.string("sla") == "Standard")
             #expect(created.trail == ["created ->pipeline by alice"])
             try await cli.succeed(["services", "update", "Mail", "--owner", "Messaging", "--description", "Mail for everyone"])
             try await cli.succeed(["services", "move", "Mail", "--to", "catalog"])

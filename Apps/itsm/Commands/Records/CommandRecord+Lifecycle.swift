@@ -16,20 +16,20 @@ extension Service: CommandRecord {
     }
 
     static let columns = ["ID", "STATE", "CRITICALITY", "OWNER", "SLA", "NAME"]
-    func row(_ names: ServiceNames) -> [String?] {
-        [id.map(String.init), status.rawValue, criticality.rawValue, owner, slaID.map(String.init), name]
+    func row(_ names: ReferenceNames) -> [String?] {
+        [id.map(String.init), status.rawValue, criticality.rawValue, owner, names.sla(slaID), name]
     }
-    func details(_ names: ServiceNames) -> [(String, String?)] {
+    func details(_ names: ReferenceNames) -> [(String, String?)] {
         [
             ("id", id.map(String.init)), ("name", name), ("state", status.rawValue), ("criticality", criticality.rawValue),
-            ("owner", owner), ("sla", slaID.map(String.init)), ("created", openedAt.iso8601), ("state since", statusSince.iso8601),
+            ("owner", owner), ("sla", names.sla(slaID)), ("created", openedAt.iso8601), ("state since", statusSince.iso8601),
             ("version", String(version)), ("description", description),
         ]
     }
-    func fields(_ names: ServiceNames) -> [(String, JSONValue)] {
+    func fields(_ names: ReferenceNames) -> [(String, JSONValue)] {
         [
             ("name", .text(name)), ("description", .text(description)), ("owner", .text(owner)),
-            ("criticality", .text(criticality.rawValue)), ("slaId", .integer(slaID)), ("stateSince", .instant(statusSince)),
+            ("criticality", .text(criticality.rawValue)), ("slaId", .integer(slaID)), ("sla", .text(names.sla(slaID))), ("stateSince", .instant(statusSince)),
         ]
     }
 }
@@ -41,10 +41,10 @@ extension Change: CommandRecord {
     static func repository(_ store: Store) -> ChangeRepository { store.changes }
 
     static let columns = ["ID", "TYPE", "RISK", "STATE", "WINDOW START (UTC)", "SERVICE", "TITLE"]
-    func row(_ names: ServiceNames) -> [String?] {
+    func row(_ names: ReferenceNames) -> [String?] {
         [id.map(String.init), type.rawValue, risk.rawValue, state.rawValue, window?.start.iso8601, names.name(serviceID), title]
     }
-    func details(_ names: ServiceNames) -> [(String, String?)] {
+    func details(_ names: ReferenceNames) -> [(String, String?)] {
         let votes = approval.votes.map { "\($0.approver): \($0.approve ? "approve" : "reject")" }
         return [
             ("id", id.map(String.init)), ("title", title), ("state", state.rawValue), ("type", type.rawValue), ("risk", risk.rawValue),
@@ -55,7 +55,7 @@ extension Change: CommandRecord {
             ("version", String(version)), ("description", description),
         ]
     }
-    func fields(_ names: ServiceNames) -> [(String, JSONValue)] {
+    func fields(_ names: ReferenceNames) -> [(String, JSONValue)] {
         let votes: [JSONValue] = approval.votes.map { vote in
             .object([("approver", .text(vote.approver)), ("approve", .bool(vote.approve)), ("at", .instant(vote.at)), ("comment", .text(vote.comment))])
         }
@@ -77,10 +77,10 @@ extension Improvement: CommandRecord {
     static func repository(_ store: Store) -> ImprovementRepository { store.improvements }
 
     static let columns = ["ID", "STATE", "PROGRESS", "DUE", "SERVICE", "METRIC", "TITLE"]
-    func row(_ names: ServiceNames) -> [String?] {
+    func row(_ names: ReferenceNames) -> [String?] {
         [id.map(String.init), state.rawValue, "\(Int((progress * 100).rounded()))%", dueDate?.description, names.name(serviceID), metric, title]
     }
-    func details(_ names: ServiceNames) -> [(String, String?)] {
+    func details(_ names: ReferenceNames) -> [(String, String?)] {
         [
             ("id", id.map(String.init)), ("title", title), ("state", state.rawValue), ("owner", owner), ("service", names.name(serviceID)),
             ("metric", metric), ("baseline", text(baseline)), ("target", text(target)), ("current", text(current)),
@@ -88,7 +88,7 @@ extension Improvement: CommandRecord {
             ("version", String(version)),
         ]
     }
-    func fields(_ names: ServiceNames) -> [(String, JSONValue)] {
+    func fields(_ names: ReferenceNames) -> [(String, JSONValue)] {
         [
             ("title", .text(title)), ("owner", .text(owner)), ("serviceId", .integer(serviceID)), ("service", .text(names.name(serviceID))),
             ("metric", .text(metric)), ("baseline", .number(baseline)), ("target", .number(target)), ("current", .number(current)),

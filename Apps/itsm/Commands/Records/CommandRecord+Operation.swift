@@ -11,10 +11,10 @@ extension Incident: CommandRecord {
     static func repository(_ store: Store) -> IncidentRepository { store.incidents }
 
     static let columns = ["ID", "PRIORITY", "STATE", "OPENED (UTC)", "SERVICE", "ASSIGNEE", "TITLE"]
-    func row(_ names: ServiceNames) -> [String?] {
+    func row(_ names: ReferenceNames) -> [String?] {
         [id.map(String.init), priority.description, state.rawValue, openedAt.iso8601, names.name(serviceID), assignee, title]
     }
-    func details(_ names: ServiceNames) -> [(String, String?)] {
+    func details(_ names: ReferenceNames) -> [(String, String?)] {
         [
             ("id", id.map(String.init)), ("title", title), ("state", state.rawValue), ("priority", priority.description),
             ("impact", impact.rawValue), ("urgency", urgency.rawValue), ("major", isMajor ? "yes" : "no"),
@@ -23,7 +23,7 @@ extension Incident: CommandRecord {
             ("closed", closedAt.iso8601), ("version", String(version)), ("description", description),
         ]
     }
-    func fields(_ names: ServiceNames) -> [(String, JSONValue)] {
+    func fields(_ names: ReferenceNames) -> [(String, JSONValue)] {
         [
             ("title", .text(title)), ("description", .text(description)), ("category", .text(category)),
             ("impact", .text(impact.rawValue)), ("urgency", .text(urgency.rawValue)), ("priority", .text(priority.description)),
@@ -41,10 +41,10 @@ extension Problem: CommandRecord {
     static func repository(_ store: Store) -> ProblemRepository { store.problems }
 
     static let columns = ["ID", "STATE", "KNOWN ERROR", "OPENED (UTC)", "SERVICE", "INCIDENTS", "TITLE"]
-    func row(_ names: ServiceNames) -> [String?] {
+    func row(_ names: ReferenceNames) -> [String?] {
         [id.map(String.init), state.rawValue, isKnownError ? "yes" : "no", openedAt.iso8601, names.name(serviceID), String(incidentIDs.count), title]
     }
-    func details(_ names: ServiceNames) -> [(String, String?)] {
+    func details(_ names: ReferenceNames) -> [(String, String?)] {
         [
             ("id", id.map(String.init)), ("title", title), ("state", state.rawValue), ("known error", isKnownError ? "yes" : "no"),
             ("service", names.name(serviceID)), ("incidents", incidentIDs.isEmpty ? nil : incidentIDs.map(String.init).joined(separator: ", ")),
@@ -52,7 +52,7 @@ extension Problem: CommandRecord {
             ("version", String(version)), ("root cause", rootCause), ("workaround", workaround), ("description", description),
         ]
     }
-    func fields(_ names: ServiceNames) -> [(String, JSONValue)] {
+    func fields(_ names: ReferenceNames) -> [(String, JSONValue)] {
         [
             ("title", .text(title)), ("description", .text(description)), ("serviceId", .integer(serviceID)),
             ("service", .text(names.name(serviceID))), ("knownError", .bool(isKnownError)), ("rootCause", .text(rootCause)),
@@ -70,17 +70,17 @@ extension ServiceRequest: CommandRecord {
     static func repository(_ store: Store) -> RequestRepository { store.requests }
 
     static let columns = ["ID", "PRIORITY", "STATE", "OPENED (UTC)", "SERVICE", "REQUESTER", "TITLE"]
-    func row(_ names: ServiceNames) -> [String?] {
+    func row(_ names: ReferenceNames) -> [String?] {
         [id.map(String.init), priority.description, state.rawValue, openedAt.iso8601, names.name(serviceID), requester, title]
     }
-    func details(_ names: ServiceNames) -> [(String, String?)] {
+    func details(_ names: ReferenceNames) -> [(String, String?)] {
         [
             ("id", id.map(String.init)), ("title", title), ("state", state.rawValue), ("priority", priority.description),
             ("requester", requester), ("service", names.name(serviceID)), ("opened", openedAt.iso8601),
             ("fulfilled", fulfilledAt.iso8601), ("version", String(version)),
         ]
     }
-    func fields(_ names: ServiceNames) -> [(String, JSONValue)] {
+    func fields(_ names: ReferenceNames) -> [(String, JSONValue)] {
         [
             ("title", .text(title)), ("requester", .text(requester)), ("priority", .text(priority.description)),
             ("serviceId", .integer(serviceID)), ("service", .text(names.name(serviceID))), ("fulfilledAt", .instant(fulfilledAt)),

@@ -26,11 +26,11 @@ protocol CommandRecord: Sendable {
     mutating func apply(_ fields: FieldMap, references: References, at: Instant, by actor: String) async throws
 
     static var columns: [String] { get }
-    func row(_ names: ServiceNames) -> [String?]
+    func row(_ names: ReferenceNames) -> [String?]
     /// Labelled values for `show`, in order.
-    func details(_ names: ServiceNames) -> [(String, String?)]
+    func details(_ names: ReferenceNames) -> [(String, String?)]
     /// The kind's own fields for `--json`, in a fixed set of names (absent values are null).
-    func fields(_ names: ServiceNames) -> [(String, JSONValue)]
+    func fields(_ names: ReferenceNames) -> [(String, JSONValue)]
 }
 
 extension CommandRecord {
@@ -71,17 +71,23 @@ extension ChangeRepository: RecordRepository {}
 extension RequestRepository: RecordRepository {}
 extension ImprovementRepository: RecordRepository {}
 
-/// Service names by id, so tables and JSON can show `Mail` rather than `3`.
-struct ServiceNames: Sendable {
-    var byID: [Int64: String] = [:]
+/// Service and SLA names by id, so tables and JSON can show `Mail` rather than `3`.
+struct ReferenceNames: Sendable {
+    var services: [Int64: String] = [:]
+    var slas: [Int64: String] = [:]
 
-    static func load(_ store: Store) async throws -> ServiceNames {
-        ServiceNames(byID: Dictionary(try await store.services.list().compactMap { service in service.id.map { ($0, service.name) } }, uniquingKeysWith: { first, _ in first }))
+    static func load(_ store: Store) async throws -> ReferenceNames {
+        func byID(_ pairs: [(Int64?, String)]) -> [Int64: String] {
+            Dictionary(pairs.compactMap { id, name in id.map { ($0, name) } }, uniquingKeysWith: { first, _ in first })
+        }
+        return ReferenceNames(
+            services: byID(try await store.services.list().map { ($0.id, $0.name) }),
+            slas: byID(try await store.slas.list().map { ($0.id, $0.name) })
+        )
     }
 
-    func name(_ id: Int64?) -> String? {
-        id.map { byID[$0] ?? "#\($0)" }
-    }
+    func name(_ id: Int64?) -> String? { id.map { services[$0] ?? "#\($0)" } }
+    func sla(_ id: Int64?) -> String? { id.map { slas[$0] ?? "#\($0)" } }
 }
 
 extension String {

@@ -61,7 +61,7 @@ struct ListRecords<Record: CommandRecord>: AsyncParsableCommand {
             try await global.withContext { context in
                 if let service { filter.serviceID = try await References(store: context.store).serviceID(service) }
                 let records = try await Record.list(filter, from: context.store)
-                let names = try await ServiceNames.load(context.store)
+                let names = try await ReferenceNames.load(context.store)
                 if json { return try printJSON(records.map { RecordJSON(record: $0, names: names, withEvents: false) }) }
                 var table = Table(Record.columns.first ?? "ID")
                 table.headers = Record.columns

@@ -51,12 +51,12 @@ struct RecordAction: ParsableArguments {
                 try await body(&record, References(store: context.store), context.now, CommandContext.operatorName(operatorName))
                 let changed = record.events.count > known
                 if changed { record = try await record.save(to: context.store) }
-                try report(record, newEvents: changed ? Array(record.events.dropFirst(known)) : [], names: try await ServiceNames.load(context.store))
+                try report(record, newEvents: changed ? Array(record.events.dropFirst(known)) : [], names: try await ReferenceNames.load(context.store))
             }
         }
     }
 
-    private func report<Record: CommandRecord>(_ record: Record, newEvents: [RecordEvent<Record.State>], names: ServiceNames) throws {
+    private func report<Record: CommandRecord>(_ record: Record, newEvents: [RecordEvent<Record.State>], names: ReferenceNames) throws {
         if json { return try printJSON(RecordJSON(record: record, names: names, withEvents: true)) }
         let name = "\(Record.singular) \(record.id.map(String.init) ?? "?")"
         guard !newEvents.isEmpty else { return print("\(name): nothing changed (\(record.currentState.rawValue))") }
@@ -98,7 +98,7 @@ struct CreateRecord<Options: RecordFieldOptions>: AsyncParsableCommand {
                     values.fields, references: References(store: context.store), at: context.now, by: CommandContext.operatorName(operatorName)
                 )
                 let created = try await Options.Record.create(record, in: context.store)
-                if json { return try printJSON(RecordJSON(record: created, names: try await ServiceNames.load(context.store), withEvents: true)) }
+                if json { return try printJSON(RecordJSON(record: created, names: try await ReferenceNames.load(context.store), withEvents: true)) }
                 print("Created \(Options.Record.singular) \(created.id.map(String.init) ?? "?") (\(created.currentState.rawValue)).")
             }
         }
@@ -148,7 +148,7 @@ struct ShowRecord<Record: CommandRecord>: AsyncParsableCommand {
         try await reportingRecordFailures {
             try await global.withContext { context in
                 let record = try await Record.find(id, in: context.store)
-                let names = try await ServiceNames.load(context.store)
+                let names = try await ReferenceNames.load(context.store)
                 if json { return try printJSON(RecordJSON(record: record, names: names, withEvents: true)) }
                 printDetails(record.details(names))
                 printHistory(record.events)

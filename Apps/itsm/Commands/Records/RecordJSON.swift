@@ -4,7 +4,7 @@ import Domain
 /// for `show`, the event history. Instants are ISO 8601 UTC text.
 struct RecordJSON<Record: CommandRecord>: Encodable {
     var record: Record
-    var names: ServiceNames
+    var names: ReferenceNames
     var withEvents: Bool
 
     func encode(to encoder: any Encoder) throws {
