@@ -7,10 +7,13 @@ public struct SLATarget: Hashable, Sendable, Codable {
 
     public init(response: Duration, resolution: Duration) throws(DomainError) {
         guard response > .zero else {
-            throw .invalidField(field: "response", value: "\(response)", expected: "a target above zero")
+            throw .invalidField(field: "response", value: "\(response.components.seconds)s", expected: "a target above zero")
         }
         guard resolution >= response else {
-            throw .invalidField(field: "resolution", value: "\(resolution)", expected: "a target no shorter than the response target (\(response))")
+            throw .invalidField(
+                field: "resolution", value: "\(resolution.components.seconds)s",
+                expected: "a target no shorter than the response target (\(response.components.seconds)s)"
+            )
         }
         self.response = response
         self.resolution = resolution
