@@ -10,7 +10,7 @@ extension ListsCommand {
             discussion: """
             Stages: strategy, design, transition, operation, improvement (default: all).
             Services: names or ids, comma-separated (default: all services).
-            Schedules: 'daily HH:MM', 'weekly DAY HH:MM', 'monthly DAY HH:MM', or five-field cron
+            Schedules: 'daily HH:MM', 'weekly DAY HH:MM', 'monthly DAY HH:MM', or five-field cron \
             ('0 8 * * 1'), read on the wall clock of --time-zone.
 
             Examples:
@@ -89,7 +89,7 @@ extension ListsCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a list's settings; options not given keep their values.",
             discussion: """
-            An empty value clears an optional setting (--description "", --reply-to "",
+            An empty value clears an optional setting (--description "", --reply-to "", \
             --sender-name "", --template-folder "", --services "" for all services).
 
             Examples:

@@ -8,8 +8,8 @@ struct ListsCommand: AsyncParsableCommand {
         commandName: "lists",
         abstract: "Create, change, inspect and delete the mailing lists digests go to.",
         discussion: """
-        A list has a slug (its name in URLs and commands), a title, a sender, the digest it carries
-        (lifecycle stages, services, minimum priority), a schedule read on its time zone's clock,
+        A list has a slug (its name in URLs and commands), a title, a sender, the digest it carries \
+        (lifecycle stages, services, minimum priority), a schedule read on its time zone's clock, \
         and whether subscribers must confirm by mail (double opt-in, on by default).
         """,
         subcommands: [Create.self, List.self, Show.self, Update.self, Delete.self]
@@ -84,7 +84,7 @@ struct ListsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a list with its subscriptions (consent records stay with the subscribers).",
             discussion: """
-            Asks before deleting when standard input is a terminal; elsewhere --yes is required.
+            Asks before deleting when standard input is a terminal; elsewhere --yes is required. \
             A list with confirmed subscribers is only deleted with --force.
 
             Examples:

@@ -8,13 +8,13 @@ extension SubscribersCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add the subscribers of a CSV file to a list, reporting every rejected row.",
             discussion: """
-            The file needs a header row: email, and optionally name (RFC 4180: quoted fields may hold
-            commas, doubled quotes and line breaks; CRLF or LF line ends). It is read as a stream, so
+            The file needs a header row: email, and optionally name (RFC 4180: quoted fields may hold \
+            commas, doubled quotes and line breaks; CRLF or LF line ends). It is read as a stream, so \
             its size does not matter; a progress bar shows on a terminal.
 
-            Each rejected row is reported with its line number and the reason (a bad address, a value
-            in no column, an address twice in the file, a suppressed address...); the good rows are
-            kept, and the command exits 0. With --all-or-nothing any rejected row rolls everything
+            Each rejected row is reported with its line number and the reason (a bad address, a value \
+            in no column, an address twice in the file, a suppressed address...); the good rows are \
+            kept, and the command exits 0. With --all-or-nothing any rejected row rolls everything \
             back, and the command exits 1.
 
             Without --confirmed every new subscriber is pending and is sent a confirmation mail.
@@ -88,7 +88,7 @@ extension SubscribersCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a list's subscribers as CSV or JSON to standard output.",
             discussion: """
-            CSV columns: email, name, state, subscribed_at, confirmed_at, unsubscribed_at (UTC, ISO 8601).
+            CSV columns: email, name, state, subscribed_at, confirmed_at, unsubscribed_at (UTC, ISO 8601). \
             The list is read page by page, so its size does not matter.
 
             Examples:

@@ -76,9 +76,9 @@ extension SubscribersCommand {
         static let configuration = CommandConfiguration(
             abstract: "Erase a person everywhere (GDPR); only the address's hash stays, as a suppression.",
             discussion: """
-            Removes the subscriber, every subscription with its history, every consent record and the
-            outbox's bounce count. The hash left in the suppression list stops the address from being
-            added again by accident; `itsm subscribers unsuppress` lifts it deliberately.
+            Removes the subscriber, every subscription with its history, every consent record and the \
+            outbox's bounce count. The hash left in the suppression list stops the address from being \
+            added again by accident; `itsm subscribers unsuppress` lifts it deliberately. \
             Asks first when standard input is a terminal; elsewhere --yes is required.
 
             Examples:

@@ -9,8 +9,8 @@ struct SubscribersCommand: AsyncParsableCommand {
         commandName: "subscribers",
         abstract: "Add, import, export, inspect, suppress and erase the subscribers of mailing lists.",
         discussion: """
-        Every change is kept as a consent record naming the operator (--operator, else $SUDO_USER or
-        $USER). Adding without --confirmed sends the double opt-in confirmation mail through the
+        Every change is kept as a consent record naming the operator (--operator, else $SUDO_USER or \
+        $USER). Adding without --confirmed sends the double opt-in confirmation mail through the \
         outbox; --confirmed records the operator's word, with --reason, as the consent.
         """,
         subcommands: [
