@@ -6,15 +6,20 @@ import Foundation
 /// documents: a skipped time to the end of the gap, a repeated one to its first occurrence.
 public struct LocalClock: Hashable, Sendable {
     public let timeZoneIdentifier: String
-    private let timeZone: TimeZone
+    /// The zone's offsets as a table, shared by every clock of the zone.
+    private let timeZone: ZoneOffsets
 
     public init(timeZoneIdentifier: String) throws(DomainError) {
         guard let zone = TimeZone(identifier: timeZoneIdentifier) else {
             throw .invalidField(field: "timeZone", value: timeZoneIdentifier, expected: "an IANA time zone such as Europe/Berlin")
         }
         self.timeZoneIdentifier = timeZoneIdentifier
-        self.timeZone = zone
+        self.timeZone = ZoneOffsets.of(zone)
     }
+
+    /// Two clocks are the same when they read the same zone.
+    public static func == (lhs: LocalClock, rhs: LocalClock) -> Bool { lhs.timeZoneIdentifier == rhs.timeZoneIdentifier }
+    public func hash(into hasher: inout Hasher) { hasher.combine(timeZoneIdentifier) }
 
     /// The local date at `instant`.
     public func localDate(of instant: Instant) -> CivilDate {

@@ -187,7 +187,9 @@ struct DigestFacts: Sendable {
             byPriority[priority] = counts
         }
         var index: [Int64: Int] = [:]
+        var held: [Int64] = []
         for row in try await db.raw(DigestQueries.incidentCandidates(scope).sql).all() {
+            if try row.count("held") == 1 { held.append(try row.decode(column: "id", as: Int64.self)) }
             let state = try row.decode(column: "state", as: String.self)
             index[try row.decode(column: "id", as: Int64.self)] = incidents.count
             incidents.append(IncidentRow(
@@ -198,10 +200,12 @@ struct DigestFacts: Sendable {
                 resolvedAt: try row.optionalInstant("resolved_at_us"), firstContact: try row.count("first_contact") == 1,
                 reopened: try row.count("reopened") == 1))
         }
-        for row in try await db.raw(DigestQueries.incidentPauses(scope).sql).all() {
-            guard let position = index[try row.decode(column: "record_id", as: Int64.self)] else { continue }
-            let entering = try row.decode(column: "to_state", as: String?.self) == "on-hold"
-            incidents[position].holdEvents.append((try row.instant("at_us"), entering))
+        for query in DigestQueries.incidentPauses(held: held) {
+            for row in try await db.raw(query.sql).all() {
+                guard let position = index[try row.decode(column: "record_id", as: Int64.self)] else { continue }
+                let entering = try row.decode(column: "to_state", as: String?.self) == "on-hold"
+                incidents[position].holdEvents.append((try row.instant("at_us"), entering))
+            }
         }
         for row in try await db.raw(DigestQueries.busiestServices(scope).sql).all() {
             busiest.append((try row.decode(column: "service_id", as: Int64.self), try row.count("opened_now"), try row.count("opened_before")))

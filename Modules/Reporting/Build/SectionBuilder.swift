@@ -5,6 +5,73 @@ struct SectionBuilder {
     let facts: DigestFacts
     let scope: DigestScope
     let period: ReportingPeriod
+    /// Per incident (same order as `facts.incidents`): its instants, flags and the business time
+    /// from opening to first response, to resolution and to the period's end, measured once and
+    /// shared by every figure. Plain values, so the many passes over them copy no references.
+    private let timings: [Timing]
+    /// The SLA clocks the timings point at (`Timing.clocks`).
+    private let clockSets: [ClockSet]
+
+    typealias ClockSet = (calendar: BusinessCalendar, response: SLAClock, resolution: SLAClock)
+
+    struct Timing {
+        var opened: Instant
+        var firstResponse: Instant?
+        var resolved: Instant?
+        var isMajor: Bool
+        var firstContact: Bool
+        var reopened: Bool
+        /// Index into `clockSets`, or -1 when the incident has no SLA target.
+        var clocks: Int
+        var toResponse: Duration?
+        var toResolution: Duration?
+        /// To the period's end, for incidents opened before it and open at it.
+        var toEnd: Duration?
+
+        /// Business time from opening to `stop` (the first response or the resolution, if any),
+        /// or to the period's end if that comes first: what a breach or forecast is measured on.
+        func elapsed(until stop: Instant?, end: Instant, stopped: Duration?) -> Duration? {
+            if let stop, stop <= end { return stopped }
+            return toEnd
+        }
+    }
+
+    init(facts: DigestFacts, scope: DigestScope, period: ReportingPeriod) {
+        self.facts = facts
+        self.scope = scope
+        self.period = period
+        var clockSets: [ClockSet] = []
+        var clockIndex: [String: Int] = [:]
+        let end = scope.current.upperBound
+        timings = facts.incidents.map { incident in
+            let key = "\(incident.serviceID ?? -1):\(incident.priority.rawValue)"
+            let index: Int
+            if let known = clockIndex[key] {
+                index = known
+            } else if let clocks = Self.clocks(facts: facts, incident.serviceID, incident.priority) {
+                index = clockSets.count
+                clockSets.append(clocks)
+                clockIndex[key] = index
+            } else {
+                index = -1
+                clockIndex[key] = -1
+            }
+            var timing = Timing(
+                opened: incident.openedAt, firstResponse: incident.firstResponseAt, resolved: incident.resolvedAt, isMajor: incident.isMajor,
+                firstContact: incident.firstContact, reopened: incident.reopened, clocks: index)
+            guard index >= 0 else { return timing }
+            let calendar = clockSets[index].calendar
+            func business(to stop: Instant?) -> Duration? {
+                stop.map { calendar.businessTime(from: incident.openedAt, to: $0, pauses: incident.pauses(until: $0)) }
+            }
+            let openAtEnd = incident.openedAt < end && (incident.firstResponseAt.map { $0 >= end } ?? true || incident.resolvedAt.map { $0 >= end } ?? true)
+            timing.toResponse = business(to: incident.firstResponseAt)
+            timing.toResolution = business(to: incident.resolvedAt)
+            timing.toEnd = openAtEnd ? business(to: end) : nil
+            return timing
+        }
+        self.clockSets = clockSets
+    }
 
     private var current: Range<Instant> { scope.current }
     private var previous: Range<Instant> { scope.previous }
@@ -38,29 +105,33 @@ struct SectionBuilder {
     func design() -> DesignSection {
         func compliance(_ range: Range<Instant>, response: Bool) -> Double? {
             var met = 0, measured = 0
-            for incident in facts.incidents {
-                guard let stop = response ? incident.firstResponseAt : incident.resolvedAt, range.contains(stop),
-                      let clocks = clocks(incident.serviceID, incident.priority) else { continue }
-                let clock = response ? clocks.response : clocks.resolution
+            for timing in timings where timing.clocks >= 0 {
+                guard let stop = response ? timing.firstResponse : timing.resolved, range.contains(stop),
+                      let elapsed = response ? timing.toResponse : timing.toResolution else { continue }
                 measured += 1
-                if clock.elapsed(from: incident.openedAt, to: stop, pauses: incident.pauses(until: stop)) <= clock.target { met += 1 }
+                let clocks = clockSets[timing.clocks]
+                if elapsed <= (response ? clocks.response : clocks.resolution).target { met += 1 }
             }
             return percent(met, of: measured)
         }
         var breaches: [Breach] = []
-        for incident in facts.incidents where incident.openedAt < end {
-            guard let clocks = clocks(incident.serviceID, incident.priority) else { continue }
+        for index in timings.indices where timings[index].clocks >= 0 && timings[index].opened < end {
+            let timing = timings[index]
+            let clocks = clockSets[timing.clocks]
             for (target, clock, stop) in [
-                (Breach.Target.response, clocks.response, incident.firstResponseAt),
-                (Breach.Target.resolution, clocks.resolution, incident.resolvedAt),
+                (Breach.Target.response, clocks.response, timing.firstResponse),
+                (Breach.Target.resolution, clocks.resolution, timing.resolved),
             ] {
-                let measuredTo = min(stop ?? end, end)
-                let pauses = incident.pauses(until: measuredTo)
-                guard let deadline = try? clock.deadline(from: incident.openedAt, pauses: pauses), current.contains(deadline),
+                // Within the target when the clock stopped (or at the end): no deadline passed, no breach.
+                let stopped = target == .response ? timing.toResponse : timing.toResolution
+                guard let elapsed = timing.elapsed(until: stop, end: end, stopped: stopped), elapsed > clock.target else { continue }
+                let incident = facts.incidents[index]
+                let pauses = incident.pauses(until: min(stop ?? end, end))
+                guard let deadline = try? clock.deadline(from: timing.opened, pauses: pauses), current.contains(deadline),
                       stop.map({ $0 > deadline }) ?? true else { continue }
                 breaches.append(Breach(
                     record: incidentLine(incident), target: target, targetSeconds: clock.target.secondsValue,
-                    overrunSeconds: clock.overrun(start: incident.openedAt, at: measuredTo, pauses: pauses).secondsValue,
+                    overrunSeconds: (elapsed - clock.target).secondsValue,
                     breachedAt: Timestamp(deadline), calendar: clocks.calendar.name,
                     pausedSeconds: pauses.reduce(0) { $0 + ($1.upperBound - $1.lowerBound).secondsValue }))
             }
@@ -157,21 +228,24 @@ struct SectionBuilder {
 
         // Wall-clock and business durations from opening to first response or to resolution.
         func durations(_ range: Range<Instant>, response: Bool, business: Bool) -> [Double] {
-            facts.incidents.compactMap { incident in
-                guard let stop = response ? incident.firstResponseAt : incident.resolvedAt, range.contains(stop) else { return nil }
-                guard business else { return (stop - incident.openedAt).secondsValue }
-                guard let clocks = clocks(incident.serviceID, incident.priority) else { return nil }
-                return clocks.calendar.businessTime(from: incident.openedAt, to: stop, pauses: incident.pauses(until: stop)).secondsValue
+            timings.compactMap { timing in
+                guard let stop = response ? timing.firstResponse : timing.resolved, range.contains(stop) else { return nil }
+                guard business else { return (stop - timing.opened).secondsValue }
+                return (response ? timing.toResponse : timing.toResolution)?.secondsValue
             }
         }
         func timing(response: Bool, business: Bool, _ statistic: ([Double]) -> Double?) -> Metric {
             Metric(.seconds, current: statistic(durations(current, response: response, business: business)),
                    previous: statistic(durations(previous, response: response, business: business)))
         }
-        func resolvedShare(_ flag: (IncidentRow) -> Bool) -> Metric {
+        func resolvedShare(_ flag: (Timing) -> Bool) -> Metric {
             func rate(_ range: Range<Instant>) -> Double? {
-                let resolved = facts.incidents.filter { $0.resolvedAt.map(range.contains) == true }
-                return percent(resolved.filter(flag).count, of: resolved.count)
+                var resolved = 0, flagged = 0
+                for timing in timings where timing.resolved.map(range.contains) == true {
+                    resolved += 1
+                    if flag(timing) { flagged += 1 }
+                }
+                return percent(flagged, of: resolved)
             }
             return Metric(.percent, current: rate(current), previous: rate(previous))
         }
@@ -217,13 +291,15 @@ struct SectionBuilder {
     private func atRisk() -> [AtRisk] {
         let horizon = Duration.hours(24)
         var result: [AtRisk] = []
-        for incident in facts.incidents where incident.openedAt < end && (incident.resolvedAt.map { $0 >= end } ?? true) {
-            guard let clocks = clocks(incident.serviceID, incident.priority) else { continue }
-            let responded = incident.firstResponseAt.map { $0 < end } ?? false
+        for index in timings.indices where timings[index].clocks >= 0 && timings[index].opened < end && (timings[index].resolved.map { $0 >= end } ?? true) {
+            let timing = timings[index]
+            let clocks = clockSets[timing.clocks]
+            let responded = timing.firstResponse.map { $0 < end } ?? false
             let (target, clock) = responded ? (Breach.Target.resolution, clocks.resolution) : (.response, clocks.response)
-            let pauses = incident.pauses(until: end)
-            let remaining = clock.remaining(start: incident.openedAt, at: end, pauses: pauses)
-            guard remaining > .zero, remaining <= horizon, let deadline = try? clock.deadline(from: incident.openedAt, pauses: pauses) else { continue }
+            guard let elapsed = timing.toEnd, elapsed < clock.target, clock.target - elapsed <= horizon else { continue }
+            let remaining = clock.target - elapsed
+            let incident = facts.incidents[index]
+            guard let deadline = try? clock.deadline(from: timing.opened, pauses: incident.pauses(until: end)) else { continue }
             result.append(AtRisk(record: incidentLine(incident), target: target, deadline: Timestamp(deadline), remainingSeconds: remaining.secondsValue))
         }
         for request in facts.requests where request.openedAt < end && (request.fulfilledAt.map { $0 >= end } ?? request.isOpen) {
@@ -282,6 +358,12 @@ struct SectionBuilder {
 
     /// The SLA clocks for an item of `priority` on `serviceID`, through the service's SLA and its calendar.
     private func clocks(_ serviceID: Int64?, _ priority: Priority) -> (calendar: BusinessCalendar, response: SLAClock, resolution: SLAClock)? {
+        Self.clocks(facts: facts, serviceID, priority)
+    }
+
+    private static func clocks(
+        facts: DigestFacts, _ serviceID: Int64?, _ priority: Priority
+    ) -> (calendar: BusinessCalendar, response: SLAClock, resolution: SLAClock)? {
         guard let serviceID, let slaID = facts.services[serviceID]?.slaID, let sla = facts.slas[slaID],
               let calendar = facts.calendars[sla.calendarID], let clocks = try? sla.clocks(for: priority, calendar: calendar) else { return nil }
         return (calendar, clocks.response, clocks.resolution)

@@ -17,10 +17,11 @@ public enum DigestQueries {
     static let openRequestStates = "('new', 'approved', 'in-fulfilment')"
     static let day: Int64 = 86_400_000_000
 
-    /// Every query a full digest runs, in the order the builder runs them.
+    /// Every query a full digest runs, in the order the builder runs them, but for the pauses
+    /// queries, which depend on the rows the incident query returns (`incidentPauses(held:)`).
     public static func all(_ scope: DigestScope) -> [DigestQuery] {
         [
-            incidentFlow(scope), incidentBacklog(scope), incidentCandidates(scope), incidentPauses(scope), busiestServices(scope),
+            incidentFlow(scope), incidentBacklog(scope), incidentCandidates(scope), busiestServices(scope),
             recurringCategories(scope), problemFlow(scope), requestCandidates(scope), changeFlow(scope), changeList(scope),
             upcomingChanges(scope), awaitingApproval(scope), services(), serviceEvents(),
         ]
@@ -89,7 +90,12 @@ public enum DigestQueries {
     /// the at-risk forecast are computed from these rows.
     static func incidentCandidates(_ scope: DigestScope) -> DigestQuery {
         let filter = scope.services("i.service_id") + scope.priority("i.priority")
-        return DigestQuery(name: "incident rows", sql: """
+        // Three index range scans joined by UNION (an incident in two of them comes out once),
+        // written out in full rather than as `id IN (...)`. Each range has an upper bound too:
+        // without value statistics a planner guesses a one-sided range matches a quarter of the
+        // table and scans it whole; a two-sided one it takes through the index.
+        func part(_ condition: SQLQueryString) -> SQLQueryString {
+            """
             SELECT i.id, i.title, i.priority, i.service_id, i.is_major, i.state, i.opened_at_us, i.first_response_at_us,
                 i.resolved_at_us,
                 CASE WHEN EXISTS (
@@ -98,31 +104,39 @@ public enum DigestQueries {
                 ) THEN 0 ELSE 1 END AS first_contact,
                 CASE WHEN EXISTS (
                     SELECT 1 FROM record_events ev WHERE ev.record_kind = 'incident' AND ev.record_id = i.id AND ev.action = 'reopened'
-                ) THEN 1 ELSE 0 END AS reopened
+                ) THEN 1 ELSE 0 END AS reopened,
+                CASE WHEN EXISTS (
+                    SELECT 1 FROM record_events ev WHERE ev.record_kind = 'incident' AND ev.record_id = i.id AND ev.to_state = 'on-hold'
+                ) THEN 1 ELSE 0 END AS held
             FROM incidents i
-            WHERE i.id IN (
-                SELECT id FROM incidents WHERE resolved_at_us >= \(bind: scope.ps)
-                UNION SELECT id FROM incidents WHERE first_response_at_us >= \(bind: scope.ps)
-                UNION SELECT id FROM incidents WHERE state IN \(unsafeRaw: openIncidentStates)
-            )\(filter)
-            ORDER BY i.id
+            WHERE \(condition)\(filter)
+            """
+        }
+        return DigestQuery(name: "incident rows", sql: """
+            \(part("i.resolved_at_us >= \(bind: scope.ps) AND i.resolved_at_us < \(bind: Int64.max)"))
+            UNION
+            \(part("i.first_response_at_us >= \(bind: scope.ps) AND i.first_response_at_us < \(bind: Int64.max)"))
+            UNION
+            \(part("i.state IN \(unsafeRaw: openIncidentStates)"))
+            ORDER BY 1
             """)
     }
 
-    /// Entries into and out of on-hold for the candidate incidents, in order: the SLA clock's pauses.
-    static func incidentPauses(_ scope: DigestScope) -> DigestQuery {
-        let filter = scope.services("service_id") + scope.priority("priority")
-        return DigestQuery(name: "incident pauses", sql: """
-            SELECT ev.record_id, ev.at_us, ev.from_state, ev.to_state
-            FROM record_events ev
-            WHERE ev.record_kind = 'incident' AND (ev.to_state = 'on-hold' OR ev.from_state = 'on-hold')
-                AND ev.record_id IN (
-                    SELECT id FROM incidents WHERE resolved_at_us >= \(bind: scope.ps)\(filter)
-                    UNION SELECT id FROM incidents WHERE first_response_at_us >= \(bind: scope.ps)\(filter)
-                    UNION SELECT id FROM incidents WHERE state IN \(unsafeRaw: openIncidentStates)\(filter)
-                )
-            ORDER BY ev.record_id, ev.id
-            """)
+    /// How many incidents one pauses query asks about.
+    public static let pausesChunk = 500
+
+    /// Entries into and out of on-hold of the given incidents (those the rows query marked as held
+    /// at some time), in order: the SLA clock's pauses. One query per `pausesChunk` incidents.
+    public static func incidentPauses(held ids: [Int64]) -> [DigestQuery] {
+        stride(from: 0, to: ids.count, by: pausesChunk).map { start in
+            let chunk = ids[start..<min(start + pausesChunk, ids.count)].map { $0 as any Encodable & Sendable }
+            return DigestQuery(name: "incident pauses", sql: """
+                SELECT record_id, id, at_us, from_state, to_state FROM record_events
+                WHERE record_kind = 'incident' AND record_id IN (\(binds: Array(chunk)))
+                    AND (to_state = 'on-hold' OR from_state = 'on-hold')
+                ORDER BY record_id, id
+                """)
+        }
     }
 
     /// The five services with the most incidents opened in the period, with the previous period's count.

@@ -39,6 +39,9 @@ struct TimeCommand: AsyncParsableCommand {
     @Option(help: "Write the bare SQL here (default: a temporary file).")
     var sqlFile: String?
 
+    @Flag(help: "Also time each statement in process (rows fetched, nothing else) and print it.")
+    var perQuery = false
+
     func run() async throws {
         var logger = Logger(label: "itsm-bench-digest")
         logger.logLevel = .warning
@@ -67,8 +70,30 @@ struct TimeCommand: AsyncParsableCommand {
             let scope = DigestScope(
                 current: period.range, previous: period.preceding.range, next: period.following.range, serviceIDs: [],
                 minimumPriority: .p4)
+            // The pauses queries ask about the incidents the rows query marks as held: run it once to know them.
             let statements = try await store.database.withSession { db in
-                try DigestQueries.all(scope).map { query in try Self.inlined(db.serialize(query.sql), engine: location.engine) + ";" }
+                let held = try await db.raw(DigestQueries.all(scope).first { $0.name == "incident rows" }?.sql ?? "SELECT 1").all()
+                    .filter { (try? $0.decode(column: "held", as: Int64.self)) == 1 }
+                    .map { try $0.decode(column: "id", as: Int64.self) }
+                return try (DigestQueries.all(scope) + DigestQueries.incidentPauses(held: held)).map { query in
+                    try Self.inlined(db.serialize(query.sql), engine: location.engine) + ";"
+                }
+            }
+            if perQuery {
+                let queries = DigestQueries.all(scope)  // the pauses queries are counted in the bare file
+                try await store.database.withSession { db in
+                    for query in queries {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        let rows = try await db.raw(query.sql).all()
+                        print(String(format: "query engine=%@ name=%@ rows=%d s=%.3f", location.engine.rawValue, query.name, rows.count,
+                                     Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+                        if location.engine == .sqlite, ProcessInfo.processInfo.environment["ITSM_BENCH_EXPLAIN"] != nil {
+                            for row in try await db.raw("EXPLAIN QUERY PLAN " + query.sql).all() {
+                                print("  plan \((try? row.decode(column: "detail", as: String.self)) ?? "?")")
+                            }
+                        }
+                    }
+                }
             }
             let path = sqlFile ?? FileManager.default.temporaryDirectory.appendingPathComponent("itsm-digest-\(UUID().uuidString).sql").path
             try statements.joined(separator: "\n\n").write(toFile: path, atomically: true, encoding: .utf8)
