@@ -24,6 +24,52 @@ enum QuotedPrintable {
         return output
     }
 
+    /// The octets `encoded` stands for: `=XX` decoded, soft line breaks (`=` at a line end) removed,
+    /// hard line breaks kept as they are, and white space ending a line dropped (RFC 2045 section
+    /// 6.7: transports add it). A `=` not followed by two hex digits is kept as it is.
+    static func decode(_ encoded: ArraySlice<UInt8>) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(encoded.count)
+        var index = encoded.startIndex
+        while index < encoded.endIndex {
+            let lineEnd = encoded[index...].firstIndex(of: 0x0A) ?? encoded.endIndex
+            var line = encoded[index..<lineEnd]
+            var lineBreak: [UInt8] = lineEnd < encoded.endIndex ? [0x0A] : []
+            if line.last == 0x0D {
+                line = line.dropLast()
+                lineBreak.insert(0x0D, at: 0)
+            }
+            while let last = line.last, last == 0x20 || last == 0x09 { line = line.dropLast() }
+            if line.last == UInt8(ascii: "=") {
+                line = line.dropLast()
+                lineBreak = []
+            }
+            var position = line.startIndex
+            while position < line.endIndex {
+                let byte = line[position]
+                if byte == UInt8(ascii: "="), position + 2 < line.endIndex, let high = hexValue(line[position + 1]), let low = hexValue(line[position + 2]) {
+                    output.append(high << 4 | low)
+                    position += 3
+                } else {
+                    output.append(byte)
+                    position += 1
+                }
+            }
+            output += lineBreak
+            index = lineEnd < encoded.endIndex ? lineEnd + 1 : lineEnd
+        }
+        return output
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+
     /// The lines of `bytes`, split at CRLF, LF or a lone CR; the last is empty after a final break.
     private static func lines(of bytes: [UInt8]) -> [ArraySlice<UInt8>] {
         var lines: [ArraySlice<UInt8>] = []

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Writes each message as an `.eml` file (RFC 5322, CRLF) in a folder: the delivery used when no
-/// SMTP server is configured. Any mail client opens the files.
+/// SMTP server is configured. Any mail client opens the files; a message with an HTML part also
+/// gets that part, decoded, as an `.html` file of the same name, for a browser.
 public struct FileTransport: MailTransport {
     public let directory: URL
 
@@ -12,15 +13,17 @@ public struct FileTransport: MailTransport {
     public func send(_ envelope: Envelope) async -> DeliveryResult {
         let name = Self.fileName(for: envelope.messageID)
         let target = directory.appendingPathComponent(name)
+        let htmlTarget = directory.appendingPathComponent(Self.htmlFileName(for: name))
         do {
             // Owner-only: the files hold addresses and signed unsubscribe links.
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            // Write then rename, so a reader never sees half a message.
-            let temporary = directory.appendingPathComponent(".\(name).partial")
-            try Data(envelope.data).write(to: temporary)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
-            if FileManager.default.fileExists(atPath: target.path) { try FileManager.default.removeItem(at: target) }
-            try FileManager.default.moveItem(at: temporary, to: target)
+            // The HTML first, so whoever sees the .eml appear finds its .html already there.
+            if let html = MIMEReader.htmlBody(of: envelope.data) {
+                try writeAtomically(html, to: htmlTarget)
+            } else if FileManager.default.fileExists(atPath: htmlTarget.path) {
+                try FileManager.default.removeItem(at: htmlTarget)  // left by an earlier message of this id
+            }
+            try writeAtomically(envelope.data, to: target)
             return .delivered(reply: "written to \(target.path)")
         } catch {
             // Disk full or permissions: worth retrying once the operator fixes it.
@@ -30,6 +33,19 @@ public struct FileTransport: MailTransport {
 
     public func shutdown() async {}
 
+    /// Write then rename(2), which replaces an older file in one step: a reader sees the old file or
+    /// the new one, never half of one or none.
+    private func writeAtomically(_ bytes: [UInt8], to target: URL) throws {
+        let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).partial")
+        try Data(bytes).write(to: temporary)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
+        guard rename(temporary.path, target.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "rename to \(target.lastPathComponent): \(reason)"])
+        }
+    }
+
     /// A file name from the Message-ID: only characters safe in any file system.
     static func fileName(for messageID: String) -> String {
         let safe = messageID.unicodeScalars.map { scalar -> String in
@@ -37,5 +53,10 @@ public struct FileTransport: MailTransport {
             return c.isASCII && (c.isLetter || c.isNumber || c == "-" || c == "." || c == "_") ? String(c) : "_"
         }.joined()
         return (safe.isEmpty ? "message" : String(safe.prefix(200))) + ".eml"
+    }
+
+    /// `name.eml` becomes `name.html`: the message's HTML part beside it.
+    static func htmlFileName(for emlName: String) -> String {
+        String(emlName.dropLast(".eml".count)) + ".html"
     }
 }
