@@ -41,15 +41,19 @@ public struct RecordFilter<State: RecordState>: Sendable {
     public var openedIn: Range<Instant>?
     /// Only records of this priority; kinds without a priority match nothing.
     public var priority: Priority?
+    /// Only records whose id is above this one: the next page after a page ending there (exports).
+    public var afterID: Int64?
     public var limit: Int?
 
     public init(
-        states: Set<State>? = nil, serviceID: Int64? = nil, openedIn: Range<Instant>? = nil, priority: Priority? = nil, limit: Int? = nil
+        states: Set<State>? = nil, serviceID: Int64? = nil, openedIn: Range<Instant>? = nil, priority: Priority? = nil,
+        afterID: Int64? = nil, limit: Int? = nil
     ) {
         self.states = states
         self.serviceID = serviceID
         self.openedIn = openedIn
         self.priority = priority
+        self.afterID = afterID
         self.limit = limit
     }
 }
@@ -61,6 +65,11 @@ struct RecordStore<Record: StoredRecord>: Sendable {
     func create(_ record: Record) async throws -> Record {
         let id = try await database.transaction { db in try await Self.insert(record, on: db) }
         return try await get(id)
+    }
+
+    /// Inserts inside a caller's transaction (an import's), with its events; returns the new id.
+    func create(_ record: Record, in transaction: StorageTransaction) async throws -> Int64 {
+        try await Self.insert(record, on: transaction.db)
     }
 
     static func insert(_ record: Record, on db: any SQLDatabase) async throws -> Int64 {
@@ -126,6 +135,7 @@ struct RecordStore<Record: StoredRecord>: Sendable {
                     : query.where(SQLIdentifier(Record.stateColumn), .in, SQLBind.group(states.map(\.rawValue).sorted()))
             }
             if let serviceID = filter.serviceID { query = query.where("service_id", .equal, SQLBind(serviceID)) }
+            if let afterID = filter.afterID { query = query.where("id", .greaterThan, SQLBind(afterID)) }
             if let priority = filter.priority {
                 query = Record.priorityColumn.map { query.where(SQLIdentifier($0), .equal, SQLBind(Int64(priority.rawValue))) } ?? query.where(SQLRaw("1 = 0"))
             }
