@@ -4,14 +4,12 @@ import Storage
 
 /// Subscribers from a CSV file (`email`, optional `name`) into one list, row by row.
 ///
-/// Rows are read one at a time and written in batches of `batchSize` per transaction, each row in a
-/// savepoint of its own, so a rejected row leaves nothing behind and the good rows stay. With
-/// `allOrNothing` the whole file is one transaction, rolled back if any row was rejected.
+/// Rows are read one at a time and written as `ImportTransactions` says: batches per transaction,
+/// a savepoint per row, or the whole file in one transaction with `allOrNothing`.
 /// Every row carries the import's one instant, which is how a repeated address is recognised
 /// without remembering the file's addresses: its consent record of this instant already exists.
 struct SubscriberImport: Sendable {
     static let columns: Set<String> = ["email", "name"]
-    static let batchSize = 500
 
     let context: CommandContext
     let service: SubscriptionService
@@ -27,34 +25,13 @@ struct SubscriberImport: Sendable {
         var description: String
     }
 
-    /// Any row rejected under `--all-or-nothing`: roll the transaction back.
-    private struct RollBack: Error {}
-
     /// Imports every row; returns whether the accepted rows were kept.
     func run(allOrNothing: Bool) async throws -> Bool {
-        if allOrNothing {
-            do {
-                try await context.store.transaction { tx in
-                    while let entry = try table.next() { try await process(entry, in: tx) }
-                    if report.rejected > 0 { throw RollBack() }
-                }
-                return true
-            } catch is RollBack {
-                report.discardAccepted()
-                return false
-            }
+        try await ImportTransactions.run(store: context.store, report: report, allOrNothing: allOrNothing) { tx in
+            guard let entry = try table.next() else { return false }
+            try await process(entry, in: tx)
+            return true
         }
-        var finished = false
-        while !finished {
-            finished = try await context.store.transaction { tx in
-                for _ in 0..<Self.batchSize {
-                    guard let entry = try table.next() else { return true }
-                    try await process(entry, in: tx)
-                }
-                return false
-            }
-        }
-        return true
     }
 
     private func process(_ entry: CSVEntry, in tx: StorageTransaction) async throws {

@@ -76,7 +76,7 @@ extension SubscribersCommand {
                     report.finish(
                         committed: false,
                         note: allOrNothing ? "Stopped by an error; nothing was imported."
-                            : "Stopped by an error; rows in batches of \(SubscriberImport.batchSize) before the failing one were kept.")
+                            : "Stopped by an error; rows in batches of \(ImportTransactions.batchSize) before the failing one were kept.")
                     throw error
                 }
             }

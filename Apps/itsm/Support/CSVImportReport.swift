@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// The report of a file import: rows accepted (counted by outcome) and rows rejected, each with its
-/// line number and the reason.
+/// line number (or, for JSON files, its record number: `unit` "record") and the reason.
 ///
 /// Rejections are written as they happen rather than kept, so a file of a million bad rows needs no
 /// more memory than one of ten. For people: `line N: reason` lines on standard output, then a
@@ -21,12 +21,15 @@ final class CSVImportReport: Sendable {
     let file: String
     let format: Format
     let progress: CSVImportProgress
+    /// What a rejection's number counts: "line" (CSV) or "record" (JSON); also its JSON key.
+    let unit: String
     private let state = Mutex(State())
 
-    init(file: String, format: Format, progress: CSVImportProgress) {
+    init(file: String, format: Format, progress: CSVImportProgress, unit: String = "line") {
         self.file = file
         self.format = format
         self.progress = progress
+        self.unit = unit
     }
 
     var accepted: Int { state.withLock { $0.accepted } }
@@ -51,9 +54,9 @@ final class CSVImportReport: Sendable {
         progress.clear()
         switch format {
         case .text:
-            print("line \(line): \(Table.oneLine(reason))")
+            print("\(unit) \(line): \(Table.oneLine(reason))")
         case .json:
-            let element = Self.json(Rejection(line: line, reason: reason))
+            let element = Self.json(Rejection(unit: unit, number: line, reason: reason))
             print(first ? "{\"rejections\": [\n  " + element : ",\n  " + element, terminator: "")
         }
     }
@@ -84,8 +87,15 @@ final class CSVImportReport: Sendable {
     }
 
     private struct Rejection: Encodable {
-        var line: Int
+        var unit: String
+        var number: Int
         var reason: String
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: JSONKey.self)
+            try container.encode(number, forKey: JSONKey(unit))
+            try container.encode(reason, forKey: JSONKey("reason"))
+        }
     }
 
     private static func json<T: Encodable>(_ value: T) -> String {

@@ -39,6 +39,14 @@ final class CSVReader: Sendable {
     private let state: Mutex<ParserState>
 
     init(path: String) throws {
+        let (fd, size) = try Self.openRegularFile(path)
+        self.path = path
+        self.totalBytes = size
+        self.state = Mutex(ParserState(fd: fd))
+    }
+
+    /// Opens `path` for reading (a regular file only): the descriptor and the file's size.
+    static func openRegularFile(_ path: String) throws -> (fd: Int32, size: Int64) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CSVFileError(path: path, line: nil, reason: String(cString: strerror(errno))) }
         var info = stat()
@@ -46,9 +54,7 @@ final class CSVReader: Sendable {
             close(fd)
             throw CSVFileError(path: path, line: nil, reason: "not a regular file")
         }
-        self.path = path
-        self.totalBytes = Int64(info.st_size)
-        self.state = Mutex(ParserState(fd: fd))
+        return (fd, Int64(info.st_size))
     }
 
     deinit {

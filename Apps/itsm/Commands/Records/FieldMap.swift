@@ -106,7 +106,12 @@ enum TimeText {
     /// See `FieldMap.instant`. A skipped local time resolves to the end of the gap, a repeated one
     /// to its first occurrence (as the business calendars do).
     static func instant(_ raw: String, field: String, zone: String?, zoneField: String) throws(DomainError) -> Instant {
-        let text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "T")
+        var text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "T")
+        // An offset without its colon (+0100), as some tools export it.
+        let tail = text.utf8.suffix(5)
+        if text.contains("T"), tail.count == 5, tail.first == UInt8(ascii: "+") || tail.first == UInt8(ascii: "-"), tail.dropFirst().allSatisfy({ (48...57).contains($0) }) {
+            text.insert(":", at: text.index(text.endIndex, offsetBy: -2))
+        }
         if let instant = Instant(iso8601: text) { return instant }
         guard let (date, seconds) = localParts(text) else { throw .invalidField(field: field, value: raw, expected: expected) }
         guard let zone, !zone.isEmpty else {
@@ -117,6 +122,19 @@ enum TimeText {
             throw .invalidField(field: zoneField, value: zone, expected: "an IANA time zone such as Europe/Berlin")
         }
         return clock.instant(on: date, minuteOfDay: seconds / 60) + .seconds(Int64(seconds % 60))
+    }
+
+    /// A bound of an opening period: a date is its first moment on the clock of `zone` (UTC when
+    /// nil), or the first moment of the next day when `endOfDay`; an instant is itself.
+    static func bound(_ raw: String, field: String, zone: String?, endOfDay: Bool) throws(DomainError) -> Instant {
+        guard let date = CivilDate(raw.trimmingCharacters(in: .whitespaces)) else {
+            return try instant(raw, field: field, zone: zone ?? "UTC", zoneField: "time-zone")
+        }
+        let clock: LocalClock
+        do { clock = try LocalClock(timeZoneIdentifier: zone ?? "UTC") } catch {
+            throw .invalidField(field: "time-zone", value: zone ?? "", expected: "an IANA time zone such as Europe/Berlin")
+        }
+        return clock.instant(on: endOfDay ? date.adding(days: 1) : date)
     }
 
     /// `YYYY-MM-DD` alone (midnight) or with `THH:MM[:SS]`: the date and the second of the day.

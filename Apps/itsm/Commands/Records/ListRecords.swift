@@ -93,14 +93,7 @@ struct ListRecords<Record: CommandRecord>: AsyncParsableCommand {
     }
 
     private func bound(_ text: String, field: String, endOfDay: Bool) throws(DomainError) -> Instant {
-        guard let date = CivilDate(text.trimmingCharacters(in: .whitespaces)) else {
-            return try TimeText.instant(text, field: field, zone: timeZone ?? "UTC", zoneField: "time-zone")
-        }
-        let clock: LocalClock
-        do { clock = try LocalClock(timeZoneIdentifier: timeZone ?? "UTC") } catch {
-            throw .invalidField(field: "time-zone", value: timeZone ?? "", expected: "an IANA time zone such as Europe/Berlin")
-        }
-        return clock.instant(on: endOfDay ? date.adding(days: 1) : date)
+        try TimeText.bound(text, field: field, zone: timeZone, endOfDay: endOfDay)
     }
 }
 

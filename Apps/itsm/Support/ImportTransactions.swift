@@ -1,0 +1,39 @@
+import Storage
+
+/// How a file import writes: rows in batches of `batchSize` per transaction, so a crash loses at
+/// most one batch and no transaction grows with the file; with `allOrNothing` the whole file is
+/// one transaction, rolled back if any row was rejected. Each row's own writes go in a savepoint
+/// (the caller's `step`), so a rejected row leaves nothing behind and the good rows stay.
+enum ImportTransactions {
+    static let batchSize = 500
+
+    /// Any row rejected under `--all-or-nothing`: roll the transaction back.
+    private struct RollBack: Error {}
+
+    /// Calls `step` once per row, inside a transaction, until it returns false (the file is read);
+    /// returns whether the accepted rows were kept.
+    static func run(
+        store: Store, report: CSVImportReport, allOrNothing: Bool, step: @escaping @Sendable (StorageTransaction) async throws -> Bool
+    ) async throws -> Bool {
+        if allOrNothing {
+            do {
+                try await store.transaction { tx in
+                    while try await step(tx) {}
+                    if report.rejected > 0 { throw RollBack() }
+                }
+                return true
+            } catch is RollBack {
+                report.discardAccepted()
+                return false
+            }
+        }
+        var finished = false
+        while !finished {
+            finished = try await store.transaction { tx in
+                for _ in 0..<batchSize where try await !step(tx) { return true }
+                return false
+            }
+        }
+        return true
+    }
+}
