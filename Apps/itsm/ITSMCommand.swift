@@ -22,7 +22,7 @@ struct ITSMCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [DatabaseCommand.self, ConfigCommand.self, DemoCommand.self, ListsCommand.self, SubscribersCommand.self, DigestCommand.self, OutboxCommand.self, SMTPCommand.self, DoctorCommand.self,
                       ServiceCommands.self, SLACommands.self, CalendarCommands.self, IncidentCommands.self, ProblemCommands.self,
-                      ChangeCommands.self, RequestCommands.self, ImprovementCommands.self]
+                      ChangeCommands.self, RequestCommands.self, ImprovementCommands.self, ImportCommand.self, ExportCommand.self]
     )
 
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), failures 1 with a message.
