@@ -141,6 +141,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "itsm-bench-pages",
+            dependencies: [
+                "Domain", "Storage", "Notifications",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/link-pages/Sources",
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "itsm-bench-digest",
             dependencies: [
                 "Domain", "Storage", "Reporting",
