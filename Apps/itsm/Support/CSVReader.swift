@@ -107,6 +107,7 @@ private struct ParserState: ~Copyable {
             if index == count {
                 if atEnd { return finishAtEnd() }
                 if try !refill() { return finishAtEnd() }
+                continue  // the chunk may have been only a byte order mark, leaving nothing to read
             }
             let byte = buffer[index]
             index += 1
