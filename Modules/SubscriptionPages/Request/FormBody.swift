@@ -34,20 +34,11 @@ struct FormBody: Sendable {
         return FormBody(fields: fields, isOneClickUnsubscribe: fields["List-Unsubscribe"] == "One-Click")
     }
 
-    /// `application/x-www-form-urlencoded`: `+` is a space, the first of repeated names wins.
+    /// `application/x-www-form-urlencoded` (see `URLEncodedForm`); undecodable text is a 400.
     static func parseURLEncoded(_ text: String) throws(PageRefusal) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
-                throw .badForm("the form data is not valid percent-encoded text")
-            }
-            if fields[name] == nil { fields[name] = value }
+        guard let fields = URLEncodedForm.decode(text) else {
+            throw .badForm("the form data is not valid percent-encoded text")
         }
         return fields
-    }
-
-    private static func decode(_ part: Substring) -> String? {
-        part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }
