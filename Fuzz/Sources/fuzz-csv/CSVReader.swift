@@ -1,0 +1,1 @@
+../../../Apps/itsm/Support/CSVReader.swift

@@ -1,0 +1,1 @@
+../../../Modules/SubscriptionPages/Request/URLEncodedForm.swift

@@ -1,0 +1,1 @@
+../../../Modules/Notifications/Tokens/LinkToken.swift
