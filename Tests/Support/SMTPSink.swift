@@ -29,10 +29,12 @@ public final class SMTPSink: @unchecked Sendable {
         public var requireTLS = false
         /// Require AUTH (PLAIN or LOGIN) with this user and password.
         public var auth: (user: String, password: String)?
+        /// Wait this long before answering each message's DATA (a slow server; other connections carry on).
+        public var delay: Duration?
 
         public init(
             port: Int? = nil, refuse: [String] = [], tempfail: [String: Int] = [:], closeAfter: Int? = nil, tls: TLSFiles? = nil,
-            requireTLS: Bool = false, auth: (user: String, password: String)? = nil
+            requireTLS: Bool = false, auth: (user: String, password: String)? = nil, delay: Duration? = nil
         ) {
             self.port = port
             self.refuse = refuse
@@ -41,6 +43,7 @@ public final class SMTPSink: @unchecked Sendable {
             self.tls = tls
             self.requireTLS = requireTLS
             self.auth = auth
+            self.delay = delay
         }
     }
 
@@ -126,6 +129,10 @@ public final class SMTPSink: @unchecked Sendable {
         if let tls = options.tls { arguments += ["--tls-cert", tls.certificate, "--tls-key", tls.key] }
         if options.requireTLS { arguments.append("--require-tls") }
         if let auth = options.auth { arguments += ["--auth", "\(auth.user):\(auth.password)"] }
+        if let delay = options.delay {
+            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+            arguments += ["--delay", String(seconds)]
+        }
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: pythonPath)

@@ -6,6 +6,7 @@ prints "READY <port>" once listening, and exits on SIGTERM or when stdin closes 
 process went away). Run with Debian's /usr/bin/python3, which has python3-aiosmtpd.
 """
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -20,8 +21,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 class Sink:
     """The aiosmtpd handler: refusals and temporary failures by address, then files on disk."""
 
-    def __init__(self, directory, refuse, tempfail, close_after):
+    def __init__(self, directory, refuse, tempfail, close_after, delay=0.0):
         self.directory = directory
+        self.delay = delay  # seconds to wait before answering each DATA (a slow server)
         self.close_after = close_after  # messages per connection before "421" at the next MAIL
         self.refuse = {address.lower() for address in refuse}
         self.tempfail = dict(tempfail)  # address -> RCPTs still to answer 451
@@ -48,6 +50,9 @@ class Sink:
         return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay > 0:
+            # Other connections carry on meanwhile: only this session waits for its reply.
+            await asyncio.sleep(self.delay)
         self.count += 1
         session.messages = getattr(session, "messages", 0) + 1
         stem = os.path.join(self.directory, f"{self.count:04d}")
@@ -92,6 +97,8 @@ def main():
                         help="the first N RCPTs get 451 4.3.0")
     parser.add_argument("--close-after", type=int, metavar="N",
                         help="after N messages on a connection, answer the next MAIL with 421 and close it")
+    parser.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
+                        help="wait this long before answering each message's DATA (a slow server)")
     parser.add_argument("--tls-cert", help="offer STARTTLS with this certificate (PEM)")
     parser.add_argument("--tls-key", help="the certificate's key (PEM)")
     parser.add_argument("--require-tls", action="store_true", help="refuse mail before STARTTLS")
@@ -117,7 +124,7 @@ def main():
 
     # Block the stop signals before the server thread starts, so only sigwait below sees them.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-    handler = Sink(options.dir, options.refuse, options.tempfail, options.close_after)
+    handler = Sink(options.dir, options.refuse, options.tempfail, options.close_after, options.delay)
     controller = SinkController(handler, hostname="127.0.0.1", port=options.port, **settings)
     controller.start()
     print(f"READY {controller.port}", flush=True)
