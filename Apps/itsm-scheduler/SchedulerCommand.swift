@@ -188,7 +188,13 @@ struct OutboxService: ServiceLifecycle.Service {
     let transport: any MailTransport
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await worker.run() }
+        await withGracefulShutdownHandler {
+            await cancelWhenGracefulShutdown { await worker.run() }
+        } onGracefulShutdown: {
+            // Claimed mail not yet on a connection fails as transient and goes back to the queue,
+            // so a stop waits only for the transfers in flight (each bounded by the SMTP timeout).
+            transport.stopAccepting()
+        }
         await transport.shutdown()
     }
 }

@@ -28,7 +28,10 @@ public struct OutboxWorker: Sendable {
         var consecutiveErrors = 0
         while !Task.isCancelled {
             do {
-                let round = try await delivery.deliverDueMessages()
+                // A claimed round runs to its end even when the worker is cancelled (a shutdown): its
+                // outcomes must be recorded, or the mail it sent stays claimed and goes out again
+                // once the lease ends. The unstructured task does not inherit the cancellation.
+                let round = try await Task { try await delivery.deliverDueMessages() }.value
                 DeliveryMetrics.record(round)
                 consecutiveErrors = 0
                 if round.claimed == 0 { try await pause(idlePause) }
