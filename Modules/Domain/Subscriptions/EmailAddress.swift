@@ -32,7 +32,8 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
         if trimmed.unicodeScalars.contains(where: \.properties.isWhitespace) {
             throw refuse("an address without spaces")
         }
-        let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
+        // By scalar: an "@" followed by a combining mark is one Character, and would hide a second "@".
+        let parts = trimmed.unicodeScalars.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw refuse("an address with exactly one @") }
         let local = String(parts[0])
         guard !local.isEmpty else { throw refuse("a local part before the @, as in name@example.org") }
