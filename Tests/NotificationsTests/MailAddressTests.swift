@@ -12,6 +12,16 @@ struct MailAddressTests {
         #expect(address.description == "ops.team+eu@itsm.example.org")
     }
 
+    // Found by the address fuzz target (Fuzz/run 60 address): a prepended mark (U+070F) or a
+    // combining mark makes "@" part of a larger Character, so the "@" is found by scalar.
+    @Test("an '@' joined to a mark in one Character still splits the address, once")
+    func atInsideACharacter() throws {
+        let prepended = try MailAddress("\u{FFFD}\u{070F}@l.xn--zck")
+        #expect(prepended.localPart == "\u{FFFD}\u{070F}")
+        #expect(prepended.domain == "l.xn--zck")
+        #expect(throws: MIMEError.self) { try MailAddress("victim@\u{0301}evil.example@example.org") }
+    }
+
     @Test(
         "a line break or control character in the address is refused as header injection",
         arguments: ["a@b.example\r\nBcc: x@y.example", "a\n@b.example", "a@b.example\r", "a\u{0}@b.example", "a\t@b.example"]

@@ -19,10 +19,10 @@ public struct MailAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The part before the `@`.
-    public var localPart: String { String(address[..<atIndex]) }
+    public var localPart: String { String(address.unicodeScalars[..<atIndex]) }
 
     /// The part after the `@`; the Message-ID of mail from this address uses it.
-    public var domain: String { String(address[address.index(after: atIndex)...]) }
+    public var domain: String { String(address.unicodeScalars[address.unicodeScalars.index(after: atIndex)...]) }
 
     /// The header form, unfolded: `"Ops, EU" <ops@example.org>`, encoded-words for non-ASCII names.
     public var description: String {
@@ -37,15 +37,16 @@ public struct MailAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     private var atIndex: String.Index {
-        // The initialiser guarantees exactly one "@".
-        address.firstIndex(of: "@") ?? address.endIndex
+        // The initialiser guarantees exactly one "@". Scalars, not Characters: a prepended mark
+        // (U+070F) or a following combining mark makes "@" part of a larger Character.
+        address.unicodeScalars.firstIndex(of: "@") ?? address.endIndex
     }
 
     private static func check(_ address: String) throws(MIMEError) {
         func refuse(_ expected: String) -> MIMEError {
             .invalidAddress(field: "address", value: address, expected: expected)
         }
-        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
+        let parts = address.unicodeScalars.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw refuse("exactly one @ (quoted local parts are not supported)") }
         if address.contains(where: { $0 == " " || $0 == "<" || $0 == ">" || $0 == "\"" }) {
             throw refuse("an address without spaces, angle brackets or double quotes")
