@@ -41,7 +41,7 @@ final class JSONRecordReader: Sendable {
     }
 
     deinit {
-        state.withLock { close($0.fd) }
+        _ = state.withLock { close($0.fd) }
     }
 
     var bytesRead: Int64 { state.withLock { $0.bytesRead } }
