@@ -5,8 +5,17 @@ enum CSVWriter {
         fields.map { escaped($0 ?? "") }.joined(separator: ",") + "\r\n"
     }
 
+    /// By Unicode scalar, not Character: a quote or comma followed by a combining mark is one
+    /// Character, and compared as Characters it would go out unquoted (found by the CSV fuzz target).
     static func escaped(_ field: String) -> String {
-        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) else { return field }
-        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard field.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return field }
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in field.unicodeScalars {
+            if scalar == "\"" { quoted.append("\"") }
+            quoted.append(scalar)
+        }
+        quoted.append("\"")
+        return String(quoted)
     }
 }
