@@ -114,6 +114,8 @@ public struct DigestRunner: Sendable {
                 return try await store.digestRuns.get(run.id)
             }
             let renderer = try DigestRenderer(digest: digest, templateFolder: list.templateFolder)
+            // The same for every subscriber: worked out once per run, not per mail.
+            let manageURL = subscriptions.publicBaseURL.appendingPathComponent("lists").appendingPathComponent(list.slug).absoluteString
             var cursor = run.cursor
             var enqueued = run.enqueued
             while true {
@@ -127,7 +129,7 @@ public struct DigestRunner: Sendable {
                 let messages = try page.map { recipient in
                     let rendered = renderer.render(for: try Recipient(
                         name: recipient.name, unsubscribeURL: subscriptions.unsubscribeLink(subscriptionID: recipient.subscriptionID).absoluteString,
-                        manageURL: subscriptions.publicBaseURL.appendingPathComponent("lists").appendingPathComponent(list.slug).absoluteString))
+                        manageURL: manageURL))
                     return try DigestMail(
                         list: list, run: run, recipient: recipient, rendered: rendered,
                         headers: subscriptions.listHeaders(for: list, subscriptionID: recipient.subscriptionID), at: at
