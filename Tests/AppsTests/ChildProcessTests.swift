@@ -18,7 +18,9 @@ struct ChildProcessTests {
             }
             let termination = try await child.waitForExit(timeout: .seconds(10))
             #expect(termination == ChildProcess.Termination(status: SIGKILL, bySignal: true))
-            #expect(ContinuousClock.now - startedAt < .seconds(10))
+            // Killed, not waited out: sooner than the child's own 30 s sleep. (A tighter bound measured
+            // the machine's load, not the harness: it failed under a full parallel suite.)
+            #expect(ContinuousClock.now - startedAt < .seconds(30))
         }
     }
 }
