@@ -31,11 +31,14 @@ public final class SMTPSink: @unchecked Sendable {
         public var auth: (user: String, password: String)?
         /// Wait this long before answering each message's DATA (a slow server; other connections carry on).
         public var delay: Duration?
+        /// Faults to inject (refusals, stalls, closes, resets at chosen stages), in the order given.
+        public var faults: [SMTPFault] = []
 
         public init(
             port: Int? = nil, refuse: [String] = [], tempfail: [String: Int] = [:], closeAfter: Int? = nil, tls: TLSFiles? = nil,
-            requireTLS: Bool = false, auth: (user: String, password: String)? = nil, delay: Duration? = nil
+            requireTLS: Bool = false, auth: (user: String, password: String)? = nil, delay: Duration? = nil, faults: [SMTPFault] = []
         ) {
+            self.faults = faults
             self.port = port
             self.refuse = refuse
             self.tempfail = tempfail
@@ -106,6 +109,12 @@ public final class SMTPSink: @unchecked Sendable {
         }
     }
 
+    /// How many times each fault was injected so far, keyed by `SMTPFault.argument`.
+    public func injectedFaults() throws -> [String: Int] {
+        let data = try Data(contentsOf: directory.appendingPathComponent("faults.state"))
+        return try JSONDecoder().decode([String: Int].self, from: data)
+    }
+
     /// Starts the script and waits (at most `deadline`) for its `READY <port>` line.
     public static func start(_ options: Options, deadline: Duration = .seconds(20)) async throws -> SMTPSink {
         try await onOwnThread { try startBlocking(options, deadline: deadline) }
@@ -129,6 +138,7 @@ public final class SMTPSink: @unchecked Sendable {
         if let tls = options.tls { arguments += ["--tls-cert", tls.certificate, "--tls-key", tls.key] }
         if options.requireTLS { arguments.append("--require-tls") }
         if let auth = options.auth { arguments += ["--auth", "\(auth.user):\(auth.password)"] }
+        for fault in options.faults { arguments += ["--fault", fault.argument] }
         if let delay = options.delay {
             let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
             arguments += ["--delay", String(seconds)]
@@ -171,6 +181,9 @@ public final class SMTPSink: @unchecked Sendable {
         }
         process.waitUntilExit()
         try? stdin.fileHandleForWriting.close()
+        // The Process is never released, so what it holds is closed here (see `PipeIO`).
+        try? (process.standardOutput as? Pipe)?.fileHandleForReading.close()
+        try? (process.standardError as? FileHandle)?.close()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -201,6 +214,54 @@ public final class SMTPSink: @unchecked Sendable {
     private static var pythonPath: String {
         ProcessInfo.processInfo.environment["ITSM_TEST_SMTP_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/bin/python3"
     }
+}
+
+/// A fault the sink injects: at `stage`, `action`, the first `count` times (nil: every time).
+public struct SMTPFault: Sendable, Hashable, CustomStringConvertible {
+    public enum Stage: String, Sendable, Hashable, CaseIterable {
+        /// The TCP connection, before the greeting.
+        case connect = "CONNECT"
+        case mail = "MAIL"
+        case rcpt = "RCPT"
+        /// The DATA command (a `close` or `reset` here happens mid-DATA, after the 354).
+        case data = "DATA"
+        /// The end-of-data dot: the message has arrived and waits for its final reply.
+        case endOfData = "EOD"
+    }
+
+    public enum Action: Sendable, Hashable {
+        /// Answer with this reply code (a 421 also closes the connection).
+        case reply(Int)
+        /// Never answer.
+        case stall
+        /// Close the connection (FIN).
+        case close
+        /// Reset the connection (RST).
+        case reset
+    }
+
+    public var stage: Stage
+    public var action: Action
+    public var count: Int?
+
+    public init(_ stage: Stage, _ action: Action, count: Int? = nil) {
+        self.stage = stage
+        self.action = action
+        self.count = count
+    }
+
+    /// The `--fault` argument of smtp_sink.py.
+    public var argument: String {
+        let action = switch action {
+        case .reply(let code): String(code)
+        case .stall: "stall"
+        case .close: "close"
+        case .reset: "reset"
+        }
+        return "\(stage.rawValue):\(action)" + (count.map { ":\($0)" } ?? "")
+    }
+
+    public var description: String { argument }
 }
 
 /// The sink did not come up; the message carries the script's own words.

@@ -126,13 +126,28 @@ final class CurlSMTPConnection {
         // The server's last error reply decides, when there is one: 5xx permanent, 4xx transient.
         if let reply = replies.last(where: { ($0.code ?? 0) >= 400 }), let smtp = reply.code {
             // Authentication and set-up refusals are about our configuration, not this message:
-            // keep the message queued until the operator fixes the credentials.
-            let setup = code == CURLE_LOGIN_DENIED || [530, 534, 535, 538].contains(smtp)
+            // keep the message queued until the operator fixes the credentials. So is a refusing
+            // greeting ("554 No SMTP service here", RFC 5321 3.1): the server turns every
+            // connection away whatever it would carry, so the message waits for a later attempt.
+            let setup = code == CURLE_LOGIN_DENIED || [530, 534, 535, 538].contains(smtp) || isGreeting(reply, in: replies)
             let permanent = smtp >= 500 && !setup
             let refused = permanent ? Self.refusedRecipients(replies, recipients) : []
             return DeliveryFailure(kind: permanent ? .permanent : .transient, smtpCode: smtp, text: reply.line, refusedRecipients: refused)
         }
         return DeliveryFailure(kind: .transient, text: "\(detail) (libcurl \(code.rawValue))", transportCode: Int(code.rawValue))
+    }
+}
+
+extension CurlSMTPConnection {
+    /// Whether `reply` is the server's greeting: the first reply of a transfer that opened a new
+    /// connection (a reused one has no greeting, so its first reply answers MAIL FROM).
+    fileprivate func isGreeting(_ reply: ReplyLine, in replies: [ReplyLine]) -> Bool {
+        var connects = 0
+        guard itsm_curl_easy_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK, connects > 0 else { return false }
+        guard let first = replies.firstIndex(where: { $0.code != nil }) else { return false }
+        // A multi-line greeting ("554-...", "554 ...") is one reply.
+        let greeting = replies[first...].prefix { $0.code == replies[first].code }
+        return greeting.contains { $0.line == reply.line }
     }
 }
 
