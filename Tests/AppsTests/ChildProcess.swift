@@ -1,4 +1,5 @@
 import Foundation
+import ITSMTestSupport
 import Synchronization
 
 /// A binary running as a child process, its standard output and error collected as they arrive.
@@ -73,13 +74,12 @@ final class ChildProcess: @unchecked Sendable {  // `process` is only started an
 
     private func drain(_ handle: FileHandle, into stream: Stream) {
         Thread.detachNewThread { [state] in
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
+            // Closes the handle at end of file: the `Process` keeps its pipes open otherwise (see `PipeIO`).
+            PipeIO.drain(handle) { chunk in
                 state.withLock {
                     switch stream {
-                    case .output: $0.output.append(chunk)
-                    case .error: $0.error.append(chunk)
+                    case .output: $0.output.append(contentsOf: chunk)
+                    case .error: $0.error.append(contentsOf: chunk)
                     }
                 }
             }

@@ -176,8 +176,11 @@ enum BrowserTools {
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: stdout)
-        process.standardError = try FileHandle(forWritingTo: stderr)
+        let outputHandle = try FileHandle(forWritingTo: stdout), errorHandle = try FileHandle(forWritingTo: stderr)
+        // Closed here: the Process is never released, nor what it holds.
+        defer { try? outputHandle.close(); try? errorHandle.close() }
+        process.standardOutput = outputHandle
+        process.standardError = errorHandle
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         try process.run()

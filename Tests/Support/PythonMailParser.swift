@@ -64,8 +64,8 @@ public enum PythonMailParser {
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        let json = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        let json = PipeIO.readToEnd(output.fileHandleForReading)
+        let stderr = PipeIO.readToEnd(errors.fileHandleForReading)
         process.waitUntilExit()
         try #require(
             process.terminationStatus == 0, "mime_parse.py failed: \(String(decoding: stderr, as: UTF8.self))"

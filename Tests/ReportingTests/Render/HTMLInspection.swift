@@ -1,4 +1,5 @@
 import Foundation
+import ITSMTestSupport
 import Testing
 
 /// What Python's html.parser (an independent parser) finds in an HTML rendering: unbalanced tags,
@@ -57,13 +58,10 @@ struct HTMLInspection: Decodable {
         process.standardError = errors
         try process.run()
         // Write on another thread: a large page could fill the pipe while Python's output waits to be read.
-        let writer = Thread {
-            input.fileHandleForWriting.write(Data(html.utf8))
-            try? input.fileHandleForWriting.close()
-        }
+        let writer = Thread { PipeIO.writeAll(Data(html.utf8), to: input.fileHandleForWriting) }
         writer.start()
-        let json = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        let json = PipeIO.readToEnd(output.fileHandleForReading)
+        let stderr = PipeIO.readToEnd(errors.fileHandleForReading)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "html.parser failed: \(String(decoding: stderr, as: UTF8.self))")
         return try JSONDecoder().decode(HTMLInspection.self, from: json)
