@@ -184,9 +184,6 @@ public final class SMTPSink: @unchecked Sendable {
         // The Process is never released, so what it holds is closed here (see `PipeIO`).
         try? (process.standardOutput as? Pipe)?.fileHandleForReading.close()
         try? (process.standardError as? FileHandle)?.close()
-        // The Process is never released, so what it holds is closed here (see `PipeIO`).
-        try? (process.standardOutput as? Pipe)?.fileHandleForReading.close()
-        try? (process.standardError as? FileHandle)?.close()
         try? FileManager.default.removeItem(at: directory)
     }
 
