@@ -2,6 +2,7 @@ import Foundation
 import Domain
 import Logging
 import Storage
+import Synchronization
 
 /// What one delivery round did.
 public struct DeliveryRound: Sendable, Hashable {
@@ -60,15 +61,22 @@ public struct OutboxDelivery: Sendable {
                 sendable.append((message, Envelope(sender: message.sender, recipients: recipients, data: message.data, messageID: message.messageID)))
             }
         }
-        let results = await sendRenewingClaims(sendable.map(\.envelope), claim: claim)
-        let outcomes = Array(zip(sendable.map(\.message), results))
-        // What went out is recorded first, in one statement: a failing write below must not leave
-        // a delivered message to be claimed and sent again. Failures follow one by one (they are rare).
-        let delivered: [(id: Int64, reply: String)] = outcomes.compactMap { message, result in
-            if case .delivered(let reply) = result { (message.id, reply) } else { nil }
+        // Each delivery is recorded as sent as soon as it is known (several at once while a write
+        // is under way), and a connection sends its next message only once its last one is
+        // recorded: a crash (kill -9) leaves at most one message per connection delivered but
+        // still claimed, to be sent again after the lease, instead of a whole claimed batch.
+        let ids = sendable.map(\.message.id)
+        let ledger = SentLedger { deliveries in try await recordSent(deliveries) }
+        let slots = ResultSlots(count: sendable.count)
+        await sendRenewingClaims(sendable.map(\.envelope), claim: claim) { index, result in
+            slots.set(index, result)
+            if case .delivered(let reply) = result { await ledger.record(id: ids[index], reply: reply) }
         }
-        try await recordSent(delivered)
-        round.sent += delivered.count
+        if let failure = await ledger.failure { throw failure }
+        round.sent += await ledger.recorded
+        let outcomes = Array(zip(sendable.map(\.message), slots.results()))
+        // Failures are recorded one by one after the round (they are rare, and sending one again
+        // after a crash is no duplicate).
         for (message, result) in outcomes {
             guard case .failed(let failure) = result else { continue }
             switch try await record(failure, for: message, claim: claim) {
@@ -82,25 +90,23 @@ public struct OutboxDelivery: Sendable {
 
     /// Sends while renewing the round's claims every third of the lease, so a slow server cannot
     /// make a batch outlast its lease and be claimed (and sent) again by another worker.
-    private func sendRenewingClaims(_ envelopes: [Envelope], claim: String) async -> [DeliveryResult] {
-        await withTaskGroup(of: [DeliveryResult]?.self) { group in
-            group.addTask { await transport.send(envelopes) }
+    private func sendRenewingClaims(
+        _ envelopes: [Envelope], claim: String, recording record: @escaping @Sendable (Int, DeliveryResult) async -> Void
+    ) async {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await transport.send(envelopes, recording: record)
+                return true
+            }
             group.addTask {
                 let interval = Duration.microseconds(max(1_000_000, policy.lease.microseconds / 3))
                 while !Task.isCancelled {
-                    do { try await Task.sleep(for: interval) } catch { return nil }
+                    do { try await Task.sleep(for: interval) } catch { return false }
                     try? await outbox.renewClaims(worker: claim, until: now() + policy.lease)
                 }
-                return nil
+                return false
             }
-            var results: [DeliveryResult] = []
-            for await value in group {
-                if let value {
-                    results = value
-                    group.cancelAll()
-                }
-            }
-            return results
+            for await sent in group where sent { group.cancelAll() }
         }
     }
 
@@ -152,5 +158,68 @@ public struct OutboxDelivery: Sendable {
         try await outbox.markRetry(message.id, error: failure.text, smtpCode: failure.smtpCode, nextAttempt: next, worker: claim)
         logger.info("message will be retried", metadata: metadata.merging(["next_attempt": .string(next.iso8601)]) { $1 })
         return .queued
+    }
+}
+
+/// Records deliveries as sent while a round is sending: every delivery that arrives while a write
+/// is under way goes into the next write (group commit), and each caller returns once its own
+/// delivery is written. After a write fails for good the rest are not written (the round then
+/// fails, and their claims expire and send them again: the database is gone).
+private actor SentLedger {
+    private let write: @Sendable ([(id: Int64, reply: String)]) async throws -> Void
+    private var pending: [(id: Int64, reply: String)] = []
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var writing = false
+    /// Deliveries written so far.
+    private(set) var recorded = 0
+    /// The first write that failed for good.
+    private(set) var failure: (any Error)?
+
+    init(write: @escaping @Sendable ([(id: Int64, reply: String)]) async throws -> Void) {
+        self.write = write
+    }
+
+    /// Returns once the delivery is written (or the ledger has given up).
+    func record(id: Int64, reply: String) async {
+        await withCheckedContinuation { continuation in
+            pending.append((id, reply))
+            waiting.append(continuation)
+            if !writing {
+                writing = true
+                Task { await self.writePending() }
+            }
+        }
+    }
+
+    private func writePending() async {
+        while !pending.isEmpty {
+            let batch = pending
+            let callers = waiting
+            pending = []
+            waiting = []
+            if failure == nil {
+                do {
+                    try await write(batch)
+                    recorded += batch.count
+                } catch {
+                    failure = error
+                }
+            }
+            for caller in callers { caller.resume() }
+        }
+        writing = false
+    }
+}
+
+/// Each envelope's result, by index, filled in by the transport's callbacks.
+private final class ResultSlots: Sendable {
+    private let slots: Mutex<[DeliveryResult?]>
+
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+
+    func set(_ index: Int, _ result: DeliveryResult) { slots.withLock { $0[index] = result } }
+
+    func results() -> [DeliveryResult] {
+        slots.withLock { $0.map { $0 ?? .failed(DeliveryFailure(kind: .transient, text: "no result")) } }
     }
 }

@@ -26,6 +26,16 @@ public struct Envelope: Sendable, Hashable {
 }
 
 extension MailTransport {
+    /// Sends concurrently and hands each result to `record` as soon as it is known; returns when
+    /// every `record` has returned.
+    public func send(_ envelopes: [Envelope], recording record: @escaping @Sendable (Int, DeliveryResult) async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            for (index, envelope) in envelopes.enumerated() {
+                group.addTask { await record(index, await send(envelope)) }
+            }
+        }
+    }
+
     public func send(_ envelopes: [Envelope]) async -> [DeliveryResult] {
         await withTaskGroup(of: (Int, DeliveryResult).self) { group in
             for (index, envelope) in envelopes.enumerated() {
@@ -82,6 +92,11 @@ public protocol MailTransport: Sendable {
     func send(_ envelope: Envelope) async -> DeliveryResult
     /// Sends many; results in the same order. Transports may do this with fewer thread hops.
     func send(_ envelopes: [Envelope]) async -> [DeliveryResult]
+    /// Sends many, handing each result to `record` (with the envelope's index) as soon as it is
+    /// known, and returns when every `record` has returned. A transport that keeps connections
+    /// starts a connection's next message only after `record` has returned for its last delivery,
+    /// so a crash can leave at most one delivered but unrecorded message per connection.
+    func send(_ envelopes: [Envelope], recording record: @escaping @Sendable (Int, DeliveryResult) async -> Void) async
     /// Lets in-flight transfers finish, then releases connections and threads.
     func shutdown() async
     /// Refuses queued work that has not started (it fails as transient, to be retried); transfers

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// SMTP delivery over libcurl: N connections, each a dedicated thread with its own reused handle.
 ///
@@ -64,6 +65,38 @@ public final class SMTPTransport: MailTransport {
         }
     }
 
+    /// Queues the whole batch; each connection's thread hands a delivery to `record` and waits
+    /// until it returns before taking its next message, so what a crash can leave delivered but
+    /// unrecorded is one message per connection. Failures are handed over without waiting.
+    public func send(_ envelopes: [Envelope], recording record: @escaping @Sendable (Int, DeliveryResult) async -> Void) async {
+        guard !envelopes.isEmpty else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let countdown = Countdown(envelopes.count) { continuation.resume() }
+            let jobs = envelopes.enumerated().map { index, envelope in
+                Job(envelope: envelope) { result in
+                    guard case .delivered = result else {
+                        // Not worth holding the connection for; may run on the thread that stops the transport.
+                        Task {
+                            await record(index, result)
+                            countdown.finishOne()
+                        }
+                        return
+                    }
+                    // Only on a connection's own thread (deliveries come from no other place): it
+                    // blocks that thread, never one of the concurrency pool.
+                    let recorded = DispatchSemaphore(value: 0)
+                    Task {
+                        await record(index, result)
+                        recorded.signal()
+                    }
+                    recorded.wait()
+                    countdown.finishOne()
+                }
+            }
+            if !queue.add(jobs) { jobs.forEach { $0.complete(Self.shuttingDown) } }
+        }
+    }
+
     private static let shuttingDown = DeliveryResult.failed(DeliveryFailure(kind: .transient, text: "the SMTP transport is shutting down"))
 
     public func stopAccepting() {
@@ -114,6 +147,25 @@ private final class BatchResults: @unchecked Sendable {
         let finished = remaining == 0 ? results.map { $0 ?? .failed(DeliveryFailure(kind: .transient, text: "no result")) } : nil
         lock.unlock()
         if let finished { done(finished) }
+    }
+}
+
+/// Calls `done` once `finishOne` has been called `count` times.
+private final class Countdown: Sendable {
+    private let remaining: Mutex<Int>
+    private let done: @Sendable () -> Void
+
+    init(_ count: Int, done: @escaping @Sendable () -> Void) {
+        self.remaining = Mutex(count)
+        self.done = done
+    }
+
+    func finishOne() {
+        let last = remaining.withLock { value -> Bool in
+            value -= 1
+            return value == 0
+        }
+        if last { done() }
     }
 }
 
