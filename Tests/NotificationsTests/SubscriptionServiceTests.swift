@@ -351,13 +351,13 @@ private let quietLogger: Logger = {
 }()
 
 /// The service's clock: tests move it by hand.
-private final class SubscriptionClock: Sendable {
+final class SubscriptionClock: Sendable {
     private let current = Mutex(start)
     var now: Instant { current.withLock { $0 } }
     func set(_ instant: Instant) { current.withLock { $0 = instant } }
 }
 
-private struct SubscriptionFixture {
+struct SubscriptionFixture {
     let store: Store
     let clock: SubscriptionClock
     let service: SubscriptionService
@@ -408,7 +408,7 @@ extension OutboxRepository {
 }
 
 /// A migrated store with two lists (one with opt-in, one without) and a service on it.
-private func withSubscriptionFixture<R>(_ engine: StoreEngine, _ body: (SubscriptionFixture) async throws -> R) async throws -> R {
+func withSubscriptionFixture<R>(_ engine: StoreEngine, _ body: (SubscriptionFixture) async throws -> R) async throws -> R {
     try await withSubscriptionStore(engine) { store in
         let sender = try ListSender(address: try EmailAddress(parsing: "digest@itsm.example.org"), name: "ITSM digests")
         let digest = try DigestSelection(stages: [.operation])
@@ -429,6 +429,6 @@ private func withSubscriptionFixture<R>(_ engine: StoreEngine, _ body: (Subscrip
 }
 
 /// A migrated store on a fresh database of its own (see Support/TestStores.swift).
-private func withSubscriptionStore<R>(_ engine: StoreEngine, _ body: (Store) async throws -> R) async throws -> R {
+func withSubscriptionStore<R>(_ engine: StoreEngine, _ body: (Store) async throws -> R) async throws -> R {
     try await withTestStore(engine, openedAt: start, logger: quietLogger, body)
 }

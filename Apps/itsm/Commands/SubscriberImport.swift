@@ -2,10 +2,13 @@ import Domain
 import Notifications
 import Storage
 
-/// Subscribers from a CSV file (`email`, optional `name`) into one list, row by row.
+/// Subscribers from a CSV file (`email`, optional `name`) into one list, a batch at a time.
 ///
-/// Rows are read one at a time and written as `ImportTransactions` says: batches per transaction,
-/// a savepoint per row, or the whole file in one transaction with `allOrNothing`.
+/// A batch is the rows of one transaction (`ImportTransactions`; the whole file with `allOrNothing`).
+/// Its rows are checked in Swift, then the new addresses among them are written together with a few
+/// multi-row statements (`SubscriptionService.enrolNew`) under one savepoint. Addresses already on
+/// the list, and repeats within the batch, go one by one through `enrol` under a savepoint each, as
+/// does the whole batch if the bulk write fails (a concurrent writer took an address, say).
 /// Every row carries the import's one instant, which is how a repeated address is recognised
 /// without remembering the file's addresses: its consent record of this instant already exists.
 struct SubscriberImport: Sendable {
@@ -25,41 +28,101 @@ struct SubscriberImport: Sendable {
         var description: String
     }
 
+    /// What became of one row, reported in line order once its batch is written.
+    private enum Outcome {
+        case accepted(String)
+        case rejected(String)
+    }
+
+    private struct Candidate {
+        var line: Int
+        var row: BulkEnrolmentRow
+    }
+
     /// Imports every row; returns whether the accepted rows were kept.
     func run(allOrNothing: Bool) async throws -> Bool {
-        try await ImportTransactions.run(store: context.store, report: report, allOrNothing: allOrNothing) { tx in
-            guard let entry = try table.next() else { return false }
-            try await process(entry, in: tx)
-            return true
+        let batchSize = ImportTransactions.batchSize
+        return try await ImportTransactions.run(store: context.store, report: report, allOrNothing: allOrNothing, rowsPerStep: batchSize) { tx in
+            var entries: [CSVEntry] = []
+            entries.reserveCapacity(batchSize)
+            while entries.count < batchSize, let entry = try table.next() { entries.append(entry) }
+            guard !entries.isEmpty else { return false }
+            try await process(entries, in: tx)
+            return entries.count == batchSize
         }
     }
 
-    private func process(_ entry: CSVEntry, in tx: StorageTransaction) async throws {
-        defer { report.progress.update(rows: report.accepted + report.rejected, bytes: table.bytesRead) }
-        switch entry {
-        case let .malformed(line, reason):
-            report.reject(line: line, reason: reason)
-        case let .row(row):
-            do {
-                let address = try EmailAddress(parsing: row["email"] ?? "")
-                let name = row["name"]
-                let enrolment = try await tx.savepoint { tx in
-                    if try await context.store.subscriptions.hasSubscribeRecord(address: address, listSlug: list.slug, at: at, in: tx) {
-                        throw RowRejected(description: "email: '\(address)' is in the file twice; an earlier row has it")
-                    }
-                    return try await service.enrol(
-                        list: list, address: address, name: name, consent: consent, confirmedByOperator: confirmedByOperator, at: at, in: tx)
+    private func process(_ entries: [CSVEntry], in tx: StorageTransaction) async throws {
+        var outcomes: [(line: Int, outcome: Outcome)] = []
+        var bulk: [Candidate] = []
+        var oneByOne: [Candidate] = []
+        var seen = Set<String>()
+        for entry in entries {
+            switch entry {
+            case let .malformed(line, reason):
+                outcomes.append((line, .rejected(reason)))
+            case let .row(row):
+                do {
+                    let candidate = Candidate(line: row.line, row: BulkEnrolmentRow(address: try EmailAddress(parsing: row["email"] ?? ""), name: row["name"]))
+                    // A repeat within the batch goes after the bulk write, which makes it a repeat of a stored row.
+                    if seen.insert(candidate.row.address.address.lowercased()).inserted { bulk.append(candidate) } else { oneByOne.append(candidate) }
+                } catch {
+                    outcomes.append((row.line, .rejected(failureMessage(error))))
                 }
-                report.accept(EnrolmentReport.outcome(enrolment))
-            } catch let error as DomainError {
-                report.reject(line: row.line, reason: failureMessage(error))
-            } catch let error as SubscriptionError {
-                report.reject(line: row.line, reason: failureMessage(error))
-            } catch let error as MIMEError {
-                report.reject(line: row.line, reason: "confirmation mail: \(error)")
-            } catch let error as RowRejected {
-                report.reject(line: row.line, reason: error.description)
             }
+        }
+
+        if !bulk.isEmpty {
+            do {
+                let results = try await tx.savepoint { tx in
+                    try await service.enrolNew(
+                        list: list, rows: bulk.map(\.row), consent: consent, confirmedByOperator: confirmedByOperator, at: at, in: tx)
+                }
+                for (candidate, result) in zip(bulk, results) {
+                    switch result {
+                    case let .enrolled(enrolment): outcomes.append((candidate.line, .accepted(EnrolmentReport.outcome(enrolment))))
+                    case let .refused(error): outcomes.append((candidate.line, .rejected(failureMessage(error))))
+                    case .oneByOne: oneByOne.append(candidate)
+                    }
+                }
+            } catch {
+                // Rolled back to the savepoint: nothing of the batch is written; each row on its own says why.
+                oneByOne += bulk
+            }
+        }
+        for candidate in oneByOne.sorted(by: { $0.line < $1.line }) {
+            outcomes.append((candidate.line, try await enrolOne(candidate, in: tx)))
+        }
+
+        for (line, outcome) in outcomes.sorted(by: { $0.line < $1.line }) {
+            switch outcome {
+            case let .accepted(name): report.accept(name)
+            case let .rejected(reason): report.reject(line: line, reason: reason)
+            }
+        }
+        report.progress.update(rows: report.accepted + report.rejected, bytes: table.bytesRead)
+    }
+
+    /// One row under its own savepoint: a rejected row leaves nothing behind.
+    private func enrolOne(_ candidate: Candidate, in tx: StorageTransaction) async throws -> Outcome {
+        let address = candidate.row.address
+        do {
+            let enrolment = try await tx.savepoint { tx in
+                if try await context.store.subscriptions.hasSubscribeRecord(address: address, listSlug: list.slug, at: at, in: tx) {
+                    throw RowRejected(description: "email: '\(address)' is in the file twice; an earlier row has it")
+                }
+                return try await service.enrol(
+                    list: list, address: address, name: candidate.row.name, consent: consent, confirmedByOperator: confirmedByOperator, at: at, in: tx)
+            }
+            return .accepted(EnrolmentReport.outcome(enrolment))
+        } catch let error as DomainError {
+            return .rejected(failureMessage(error))
+        } catch let error as SubscriptionError {
+            return .rejected(failureMessage(error))
+        } catch let error as MIMEError {
+            return .rejected("confirmation mail: \(error)")
+        } catch let error as RowRejected {
+            return .rejected(error.description)
         }
     }
 }

@@ -21,6 +21,15 @@ public enum ResendOutcome: Hashable, Sendable {
     case notSubscribed
 }
 
+/// What a bulk enrolment did with one row.
+public enum BulkEnrolment: Sendable {
+    case enrolled(Enrolment)
+    /// Refused with this error (`SubscriptionError.suppressed`, or a `DomainError` naming the field); nothing written.
+    case refused(any Error)
+    /// The address is on the list already: `enrol` it on its own, which knows every existing state.
+    case oneByOne
+}
+
 /// The operator's side of double opt-in (the `itsm` command): adds that may be confirmed on the
 /// operator's word, adds that share an import's transaction, and resent confirmations.
 extension SubscriptionService {
@@ -55,6 +64,40 @@ extension SubscriptionService {
         return try await store.transaction { [self] tx in
             try await enrol(list: list, address: address, name: name, consent: consent, confirmedByOperator: confirmedByOperator, at: at, in: tx)
         }
+    }
+
+    /// Adds many addresses to `list` inside `tx`, as `enrol` would one by one, with a few
+    /// statements for the whole batch (see `SubscriptionRepository.enrolNew`). The addresses must
+    /// be distinct. Each row's result is in order: enrolled (a confirmation mail enqueued unless
+    /// confirmed at once), refused (suppressed, or an invalid name; nothing written), or
+    /// `.oneByOne` for an address that is on the list already, which the caller takes through `enrol`.
+    public func enrolNew(
+        list: MailingList, rows: [BulkEnrolmentRow], consent: ConsentEvidence, confirmedByOperator: Bool, at: Instant, in tx: StorageTransaction
+    ) async throws -> [BulkEnrolment] {
+        guard let listID = list.id else { throw StorageError.notFound(record: "mailing list", id: 0) }
+        let confirm = confirmedByOperator || !list.requiresConfirmation
+        let results = try await store.subscriptions.enrolNew(
+            rows, listID: listID, listSlug: list.slug, consent: consent, confirm: confirm, at: at, in: tx)
+        var enrolments: [BulkEnrolment] = []
+        enrolments.reserveCapacity(rows.count)
+        for (row, result) in zip(rows, results) {
+            switch result {
+            case .existing:
+                enrolments.append(.oneByOne)
+            case let .suppressed(source):
+                enrolments.append(.refused(SubscriptionError.suppressed(address: row.address.address, source: source)))
+            case let .invalid(error):
+                enrolments.append(.refused(error))
+            case let .enrolled(subscription, subscriber):
+                var enrolment = Enrolment(subscription: subscription, subscriber: subscriber, effect: .created, confirmationEnqueued: false)
+                if !confirm, let subscriptionID = subscription.id {
+                    enrolment.confirmationEnqueued = try await enqueueConfirmation(
+                        list: list, subscriber: subscriber, subscriptionID: subscriptionID, at: at, in: tx)
+                }
+                enrolments.append(.enrolled(enrolment))
+            }
+        }
+        return enrolments
     }
 
     /// Sends a pending subscriber a confirmation mail with a fresh link, unless one went out less

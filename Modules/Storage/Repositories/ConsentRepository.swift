@@ -73,6 +73,16 @@ public struct ConsentRepository: Sendable {
     // MARK: Rows
 
     static func insert(_ record: ConsentRecord, subscriberID: Int64, on db: any SQLDatabase) async throws {
+        try await db.insert(into: table).columns(columns).values(row(record, subscriberID: subscriberID)).run()
+    }
+
+    /// The columns `row(_:subscriberID:)` fills, in its order.
+    static let columns = [
+        "subscriber_id", "list_slug", "at_us", "action", "method", "ip_address", "user_agent", "operator", "reason", "confirmation_text",
+    ]
+
+    /// One consent record's values for an INSERT.
+    static func row(_ record: ConsentRecord, subscriberID: Int64) -> [any SQLExpression] {
         var ipAddress: String?, userAgent: String?, operatorName: String?, reason: String?
         let method: String
         switch record.method {
@@ -80,16 +90,11 @@ public struct ConsentRepository: Sendable {
         case let .cli(name, why): (method, operatorName, reason) = ("cli", name, why)
         case let .system(why): (method, reason) = ("system", why)
         }
-        try await db.insert(into: table)
-            .columns(
-                "subscriber_id", "list_slug", "at_us", "action", "method", "ip_address", "user_agent", "operator", "reason", "confirmation_text"
-            )
-            .values(
-                SQLBind(subscriberID), SQLBind(record.listSlug), SQLBind(record.at.microsecondsSinceEpoch), SQLBind(record.action.rawValue),
-                SQLBind(method), SQLBind(ipAddress), SQLBind(userAgent), SQLBind(operatorName), SQLBind(reason),
-                SQLBind(record.confirmationText)
-            )
-            .run()
+        return [
+            SQLBind(subscriberID), SQLBind(record.listSlug), SQLBind(record.at.microsecondsSinceEpoch), SQLBind(record.action.rawValue),
+            SQLBind(method), SQLBind(ipAddress), SQLBind(userAgent), SQLBind(operatorName), SQLBind(reason),
+            SQLBind(record.confirmationText),
+        ]
     }
 
     static func decode(_ row: any SQLRow) throws -> ConsentRecord {

@@ -6,16 +6,21 @@ enum EventStore {
     static func append<S: RecordState>(_ events: [RecordEvent<S>], recordID: Int64, on db: any SQLDatabase) async throws {
         let new = events.filter { $0.id == nil }
         guard !new.isEmpty else { return }
-        var insert = db.insert(into: "record_events")
-            .columns("record_kind", "record_id", "at_us", "actor", "action", "from_state", "to_state", "detail")
-        for event in new {
-            insert = insert.values(
-                SQLBind(S.recordKind.rawValue), SQLBind(recordID), SQLBind(event.at.microsecondsSinceEpoch),
-                SQLBind(event.actor), SQLBind(event.action.rawValue), SQLBind(event.from?.rawValue),
-                SQLBind(event.to?.rawValue), SQLBind(event.detail)
-            )
-        }
+        var insert = db.insert(into: "record_events").columns(columns)
+        for event in new { insert = insert.values(row(event, recordID: recordID)) }
         try await insert.run()
+    }
+
+    /// The columns `row(_:recordID:)` fills, in its order.
+    static let columns = ["record_kind", "record_id", "at_us", "actor", "action", "from_state", "to_state", "detail"]
+
+    /// One event's values for an INSERT into `record_events`.
+    static func row<S: RecordState>(_ event: RecordEvent<S>, recordID: Int64) -> [any SQLExpression] {
+        [
+            SQLBind(S.recordKind.rawValue), SQLBind(recordID), SQLBind(event.at.microsecondsSinceEpoch),
+            SQLBind(event.actor), SQLBind(event.action.rawValue), SQLBind(event.from?.rawValue),
+            SQLBind(event.to?.rawValue), SQLBind(event.detail),
+        ]
     }
 
     /// The events of several records of one kind, oldest first, keyed by record id.

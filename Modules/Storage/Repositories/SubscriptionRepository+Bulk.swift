@@ -1,0 +1,196 @@
+import Domain
+import SQLKit
+
+/// One address of a bulk enrolment, as a file import read it.
+public struct BulkEnrolmentRow: Hashable, Sendable {
+    public var address: EmailAddress
+    public var name: String?
+
+    public init(address: EmailAddress, name: String?) {
+        self.address = address
+        self.name = name
+    }
+}
+
+/// What a bulk enrolment did with one row.
+public enum BulkEnrolmentResult: Sendable {
+    /// A new subscription was written (pending, or confirmed when asked), with its consent records.
+    case enrolled(subscription: Subscription, subscriber: Subscriber)
+    /// The address already has a subscription on the list; nothing was written: the caller takes it
+    /// through the one-row path (`subscribe`), which knows every existing state.
+    case existing
+    /// Refused and nothing written: the address is suppressed (listed, or by hard bounces).
+    case suppressed(SuppressionSource)
+    /// Refused and nothing written: the name is not one line of at most 200 characters.
+    case invalid(DomainError)
+}
+
+extension SubscriptionRepository {
+    /// Subscribes many addresses to one list at once, for file imports: what `subscribe` (and
+    /// `confirm`, with `confirm`) would write for an address with no subscription on the list, in a
+    /// few multi-row statements per batch instead of a dozen statements per address.
+    ///
+    /// The rows must be distinct addresses (compared case-insensitively); at most 1,000 of them.
+    /// Each row gets a result, in order. Only new subscriptions are written here: an address with a
+    /// subscription on the list already comes back `.existing` for the one-row path, and a suppressed
+    /// address or an invalid name is refused. Any error (a concurrent writer took an address, say)
+    /// throws; the caller rolls the batch back to its savepoint and goes row by row.
+    public func enrolNew(
+        _ rows: [BulkEnrolmentRow], listID: Int64, listSlug: String, consent: ConsentEvidence, confirm: Bool, at: Instant,
+        in transaction: StorageTransaction
+    ) async throws -> [BulkEnrolmentResult] {
+        precondition(rows.count <= 1_000, "enrolNew takes at most 1,000 rows")
+        let db = transaction.db
+        let keys = rows.map { AddressKey($0.address) }
+        guard Set(keys.map(\.key)).count == keys.count else {
+            throw DomainError.invalidField(field: "email", value: "\(rows.count) rows", expected: "distinct addresses in one bulk enrolment")
+        }
+        var results = [BulkEnrolmentResult?](repeating: nil, count: rows.count)
+        var names = [String?](repeating: nil, count: rows.count)
+        for index in rows.indices {
+            do { names[index] = try validatedLine(rows[index].name, field: "name", maxLength: 200) } catch let error as DomainError {
+                results[index] = .invalid(error)
+            }
+        }
+
+        // Suppressed addresses, and addresses already on the list: one query each.
+        let suppressed = try await Self.suppressionSources(keys, on: db)
+        let onList = try await Self.keysSubscribed(listID: listID, keys: keys.map(\.key), on: db)
+        for index in rows.indices where results[index] == nil {
+            if let source = suppressed[keys[index].key] {
+                results[index] = .suppressed(source)
+            } else if onList.contains(keys[index].key) {
+                results[index] = .existing
+            }
+        }
+        let fresh = rows.indices.filter { results[$0] == nil }
+        guard !fresh.isEmpty else { return results.map { $0 ?? .existing } }
+
+        // Subscribers: new ones inserted (an existing subscriber keeps its name), then all read back, locked.
+        try await Self.insertRows(
+            into: "subscribers", columns: ["address", "address_key", "address_hash", "display_name", "created_at_us"],
+            rows: fresh.map { index in
+                [SQLBind(rows[index].address.address), SQLBind(keys[index].key), SQLBind(keys[index].hash), SQLBind(names[index]),
+                 SQLBind(at.microsecondsSinceEpoch)]
+            },
+            suffix: { $0.ignoringConflicts(with: "address_key") }, on: db
+        )
+        let subscribers = try await Self.subscribers(keys: fresh.map { keys[$0].key }, on: db)
+
+        // Subscriptions, built by the domain as `subscribe` and `confirm` would move them.
+        let actor = consent.method.actor
+        var built: [(index: Int, subscriber: Subscriber, subscription: Subscription)] = []
+        for index in fresh {
+            guard let subscriber = subscribers[keys[index].key] else {
+                throw StorageError.notFound(record: "subscriber", id: 0)
+            }
+            var subscription = try Subscription(listID: listID, subscriberID: subscriber.id, at: at, by: actor)
+            if confirm { _ = try subscription.confirm(at: at, by: actor) }
+            built.append((index, subscriber, subscription))
+        }
+        // A new row starts at version 1; the confirm the one-row path writes after it makes 2.
+        let version = Int64(confirm ? 2 : 1)
+        let ids = try await Self.insertSubscriptions(
+            built.map { try [SQLBind(version)] + $0.subscription.columns().map { SQLBind($0.value) } },
+            columns: ["version"] + (built.first?.subscription.columns().map(\.name) ?? []), on: db
+        )
+
+        var events: [[any SQLExpression]] = []
+        var consents: [[any SQLExpression]] = []
+        let actions: [ConsentAction] = confirm ? [.subscribed, .confirmed] : [.subscribed]
+        for entry in built {
+            guard let id = ids[entry.subscriber.id] else { throw StorageError.notFound(record: RecordKind.subscription.rawValue, id: 0) }
+            events += entry.subscription.events.map { EventStore.row($0, recordID: id) }
+            for action in actions {
+                let record = try ConsentRecord(
+                    at: at, action: action, method: consent.method, confirmationText: consent.confirmationText, listSlug: listSlug)
+                consents.append(ConsentRepository.row(record, subscriberID: entry.subscriber.id))
+            }
+            let stored = Subscription(
+                stored: id, version: Int(version), listID: listID, subscriberID: entry.subscriber.id, state: entry.subscription.state,
+                events: entry.subscription.events
+            )
+            results[entry.index] = .enrolled(subscription: stored, subscriber: entry.subscriber)
+        }
+        try await Self.insertRows(into: "record_events", columns: EventStore.columns, rows: events, on: db)
+        try await Self.insertRows(into: ConsentRepository.table, columns: ConsentRepository.columns, rows: consents, on: db)
+        return results.map { $0 ?? .existing }
+    }
+
+    // MARK: Batch statements
+
+    /// Why each suppressed address among `keys` is suppressed, by address key: the suppression list
+    /// first, then the outbox's hard-bounce count (as `suppression(of:in:)` decides for one address).
+    private static func suppressionSources(_ keys: [AddressKey], on db: any SQLDatabase) async throws -> [String: SuppressionSource] {
+        let keyOfHash = Dictionary(keys.map { ($0.hash, $0.key) }, uniquingKeysWith: { first, _ in first })
+        let listed = try await db.select().column("address_hash").column("source").from("suppressions")
+            .where("address_hash", .in, SQLBind.group(keys.map(\.hash))).all()
+        var sources: [String: SuppressionSource] = [:]
+        for row in listed {
+            if let key = keyOfHash[try row.string("address_hash")] { sources[key] = try row.value("source", table: "suppressions") }
+        }
+        let bounced = try await db.select().column("address").from("mail_bounces")
+            .where("address", .in, SQLBind.group(keys.map(\.key)))
+            .where("suppressed_at_us", .isNot, SQLLiteral.null).all()
+        for row in bounced where sources[try row.string("address")] == nil { sources[try row.string("address")] = .bounce }
+        return sources
+    }
+
+    /// The address keys among `keys` with a subscription (in any state) on the list.
+    private static func keysSubscribed(listID: Int64, keys: [String], on db: any SQLDatabase) async throws -> Set<String> {
+        let query: SQLQueryString = """
+            SELECT p.address_key AS address_key FROM subscriptions s JOIN subscribers p ON p.id = s.subscriber_id
+            WHERE s.list_id = \(bind: listID) AND p.address_key IN (\(binds: keys))
+            """
+        return Set(try await db.raw(query).all().map { try $0.string("address_key") })
+    }
+
+    /// The subscribers of `keys`, locked until the transaction ends (PostgreSQL), by address key.
+    private static func subscribers(keys: [String], on db: any SQLDatabase) async throws -> [String: Subscriber] {
+        let rows = try await db.select().column("*").from("subscribers").where("address_key", .in, SQLBind.group(keys)).for(.update).all()
+        var found: [String: Subscriber] = [:]
+        for row in rows {
+            found[try row.string("address_key")] = Subscriber(
+                id: try row.int64("id"), address: try row.address("address", table: "subscribers"),
+                name: try row.optionalString("display_name"), createdAt: try row.instant("created_at_us")
+            )
+        }
+        return found
+    }
+
+    /// Inserts subscription rows; returns their ids by subscriber id (unique within one list).
+    private static func insertSubscriptions(_ rows: [[any SQLExpression]], columns: [String], on db: any SQLDatabase) async throws -> [Int64: Int64] {
+        var ids: [Int64: Int64] = [:]
+        for chunk in chunks(rows, columns: columns.count) {
+            let inserted = try await db.insert(into: Subscription.table).columns(columns).values(chunk)
+                .returning("id", "subscriber_id").all()
+            for row in inserted { ids[try row.int64("subscriber_id")] = try row.int64("id") }
+        }
+        return ids
+    }
+
+    /// Multi-row INSERTs of `rows`, in chunks that stay under both engines' bind-parameter limits.
+    private static func insertRows(
+        into table: String, columns: [String], rows: [[any SQLExpression]], suffix: (SQLInsertBuilder) -> SQLInsertBuilder = { $0 },
+        on db: any SQLDatabase
+    ) async throws {
+        for chunk in chunks(rows, columns: columns.count) {
+            try await suffix(db.insert(into: table).columns(columns).values(chunk)).run()
+        }
+    }
+
+    /// At most 30,000 values per statement (SQLite's default limit is 32,766; PostgreSQL's 65,535).
+    private static func chunks(_ rows: [[any SQLExpression]], columns: Int) -> [ArraySlice<[any SQLExpression]>] {
+        let size = max(1, 30_000 / max(columns, 1))
+        return stride(from: 0, to: rows.count, by: size).map { rows[$0..<min($0 + size, rows.count)] }
+    }
+}
+
+extension SQLInsertBuilder {
+    /// Adds several rows of values.
+    fileprivate func values(_ rows: ArraySlice<[any SQLExpression]>) -> SQLInsertBuilder {
+        var builder = self
+        for row in rows { builder = builder.values(row) }
+        return builder
+    }
+}
