@@ -96,7 +96,7 @@ extension Array {
 /// Validation helpers shared by the record initialisers.
 enum Validate {
     static func text(_ value: String, field: String, maxLength: Int = 500) throws(DomainError) -> String {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = value.trimmingWhitespace()
         guard !trimmed.isEmpty else { throw .invalidField(field: field, value: value, expected: "a non-empty \(field)") }
         guard trimmed.count <= maxLength else {
             throw .invalidField(field: field, value: String(trimmed.prefix(40)) + "...", expected: "at most \(maxLength) characters")
@@ -108,7 +108,7 @@ enum Validate {
     }
 
     static func optionalText(_ value: String?, field: String, maxLength: Int = 500) throws(DomainError) -> String? {
-        guard let value, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        guard let value, !value.trimmingWhitespace().isEmpty else { return nil }
         return try text(value, field: field, maxLength: maxLength)
     }
 

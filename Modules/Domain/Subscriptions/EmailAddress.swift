@@ -18,7 +18,7 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
 
     /// Normalises and checks `text`; a rejection says what is wrong, with field "email".
     public init(parsing text: String) throws(DomainError) {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmingWhitespace()
         func refuse(_ expected: String) -> DomainError {
             // Echo enough of the input to recognise it, never an unbounded amount.
             let shown = trimmed.count > 300 ? String(trimmed.prefix(300)) + "..." : trimmed
@@ -29,7 +29,7 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
         if trimmed.unicodeScalars.contains(where: Self.isControl) {
             throw refuse("an address without control characters or line breaks")
         }
-        if trimmed.unicodeScalars.contains(where: \.properties.isWhitespace) {
+        if trimmed.unicodeScalars.contains(where: String.isWhiteSpace) {
             throw refuse("an address without spaces")
         }
         // By scalar: an "@" followed by a combining mark is one Character, and would hide a second "@".
@@ -73,10 +73,12 @@ public struct EmailAddress: Hashable, Sendable, Codable, CustomStringConvertible
     /// The domain in its ASCII form (lower-case, `xn--` labels), or the first thing wrong with it.
     private static func asciiDomain(_ given: String, refuse: (String) -> DomainError) throws(DomainError) -> String {
         guard !given.isEmpty else { throw refuse("a domain after the @, as in name@example.org") }
-        // IDNA's label separators: the ideographic and full-width full stops count as dots.
-        let dotted = String(String.UnicodeScalarView(given.lowercased().precomposedStringWithCanonicalMapping.unicodeScalars.map {
-            ["\u{3002}", "\u{FF0E}", "\u{FF61}"].contains($0) ? "." : $0
-        }))
+        let lowered = given.lowercased()
+        // IDNA's label separators: the ideographic and full-width full stops count as dots. ASCII
+        // (nearly every address) has none of them and is its own canonical composition.
+        let dotted = lowered.utf8.allSatisfy({ $0 < 0x80 }) ? lowered : String(String.UnicodeScalarView(
+            lowered.precomposedStringWithCanonicalMapping.unicodeScalars.map { ["\u{3002}", "\u{FF0E}", "\u{FF61}"].contains($0) ? "." : $0 }
+        ))
         let labels = dotted.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard labels.count >= 2 else { throw refuse("a domain with at least one dot, such as example.org") }
         guard !labels.contains(where: \.isEmpty) else {

@@ -75,7 +75,8 @@ extension SubscriptionRepository {
             },
             suffix: { $0.ignoringConflicts(with: "address_key") }, on: db
         )
-        let subscribers = try await Self.subscribers(keys: fresh.map { keys[$0].key }, on: db)
+        let given = Dictionary(fresh.map { (keys[$0].key, rows[$0].address) }, uniquingKeysWith: { first, _ in first })
+        let subscribers = try await Self.subscribers(given, on: db)
 
         // Subscriptions, built by the domain as `subscribe` and `confirm` would move them.
         let actor = consent.method.actor
@@ -97,15 +98,14 @@ extension SubscriptionRepository {
 
         var events: [[any SQLExpression]] = []
         var consents: [[any SQLExpression]] = []
-        let actions: [ConsentAction] = confirm ? [.subscribed, .confirmed] : [.subscribed]
+        // The same evidence for every row: validated once.
+        let records = try (confirm ? [ConsentAction.subscribed, .confirmed] : [.subscribed]).map { action in
+            try ConsentRecord(at: at, action: action, method: consent.method, confirmationText: consent.confirmationText, listSlug: listSlug)
+        }
         for entry in built {
             guard let id = ids[entry.subscriber.id] else { throw StorageError.notFound(record: RecordKind.subscription.rawValue, id: 0) }
             events += entry.subscription.events.map { EventStore.row($0, recordID: id) }
-            for action in actions {
-                let record = try ConsentRecord(
-                    at: at, action: action, method: consent.method, confirmationText: consent.confirmationText, listSlug: listSlug)
-                consents.append(ConsentRepository.row(record, subscriberID: entry.subscriber.id))
-            }
+            for record in records { consents.append(ConsentRepository.row(record, subscriberID: entry.subscriber.id)) }
             let stored = Subscription(
                 stored: id, version: Int(version), listID: listID, subscriberID: entry.subscriber.id, state: entry.subscription.state,
                 events: entry.subscription.events
@@ -145,15 +145,17 @@ extension SubscriptionRepository {
         return Set(try await db.raw(query).all().map { try $0.string("address_key") })
     }
 
-    /// The subscribers of `keys`, locked until the transaction ends (PostgreSQL), by address key.
-    private static func subscribers(keys: [String], on db: any SQLDatabase) async throws -> [String: Subscriber] {
-        let rows = try await db.select().column("*").from("subscribers").where("address_key", .in, SQLBind.group(keys)).for(.update).all()
+    /// The subscribers of the addresses in `given` (by address key), locked until the transaction
+    /// ends (PostgreSQL), by address key. A stored address spelled as given is not parsed again.
+    private static func subscribers(_ given: [String: EmailAddress], on db: any SQLDatabase) async throws -> [String: Subscriber] {
+        let rows = try await db.select().column("*").from("subscribers").where("address_key", .in, SQLBind.group(Array(given.keys))).for(.update).all()
         var found: [String: Subscriber] = [:]
         for row in rows {
-            found[try row.string("address_key")] = Subscriber(
-                id: try row.int64("id"), address: try row.address("address", table: "subscribers"),
-                name: try row.optionalString("display_name"), createdAt: try row.instant("created_at_us")
-            )
+            let key = try row.string("address_key")
+            let stored = try row.string("address")
+            let address = try given[key].flatMap { $0.address == stored ? $0 : nil } ?? row.address("address", table: "subscribers")
+            found[key] = Subscriber(
+                id: try row.int64("id"), address: address, name: try row.optionalString("display_name"), createdAt: try row.instant("created_at_us"))
         }
         return found
     }

@@ -119,7 +119,7 @@ public struct SuppressionRepository: Sendable {
 
 /// One line of free text: trimmed, nil when empty, refused with a control character or beyond `maxLength` characters.
 func validatedLine(_ value: String?, field: String, maxLength: Int) throws -> String? {
-    guard let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines), !trimmed.isEmpty else { return nil }
+    guard let trimmed = value?.trimmingWhitespace(), !trimmed.isEmpty else { return nil }
     let shown = trimmed.count > 80 ? String(trimmed.prefix(80)) + "..." : trimmed
     guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
         throw DomainError.invalidField(field: field, value: shown, expected: "one line of text without control characters")

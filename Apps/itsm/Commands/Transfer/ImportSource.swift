@@ -1,4 +1,5 @@
 import ArgumentParser
+import Domain
 import Foundation
 import Synchronization
 
@@ -97,11 +98,11 @@ struct ImportMapping: Sendable {
         var fields = FieldMap()
         for (key, value) in values where renames[key] == nil {
             guard accepted.contains(key) else { ignored.insert(key); continue }
-            if !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { fields[key] = value }
+            if !value.isBlank { fields[key] = value }
         }
         for (key, value) in values {
             guard let field = renames[key] else { continue }
-            if !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { fields[field] = value } else { fields[field] = nil }
+            if !value.isBlank { fields[field] = value } else { fields[field] = nil }
         }
         return fields
     }

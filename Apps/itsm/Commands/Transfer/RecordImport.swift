@@ -2,10 +2,12 @@ import Domain
 import Storage
 import Synchronization
 
-/// Records of one kind from an import file, row by row: each row mapped to our fields, built with
-/// its history (`ImportableRecord.imported`) and inserted in a savepoint of its own, in the
-/// transactions `ImportTransactions` gives. A rejected row is reported with its line (CSV) or
-/// record number (JSON) and the reason naming the field; the rest go on.
+/// Records of one kind from an import file, a batch at a time: each row mapped to our fields and
+/// built with its history (`ImportableRecord.imported`), then the batch's records inserted under one
+/// savepoint, in the transactions `ImportTransactions` gives. If an insert fails (a duplicate, a
+/// missing reference), the batch goes back to its savepoint and is inserted again row by row, each
+/// in a savepoint of its own, so only the failing rows are rejected. A rejected row is reported with
+/// its line (CSV) or record number (JSON) and the reason naming the field; the rest go on.
 struct RecordImport<Record: ImportableRecord>: Sendable {
     let store: Store
     let source: ImportSource
@@ -20,37 +22,82 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
     /// Keys of JSON records that gave no field (for one note at the end); as many as the file has kinds of key.
     let ignored = IgnoredKeys()
 
+    /// What became of one row, reported in order once its batch is written.
+    private enum Outcome {
+        case accepted(String)
+        case rejected(String)
+    }
+
     /// Imports every row; returns whether the accepted rows were kept.
     func run(allOrNothing: Bool) async throws -> Bool {
-        try await ImportTransactions.run(store: store, report: report, allOrNothing: allOrNothing) { tx in
-            guard let entry = try source.next() else { return false }
-            try await process(entry, in: tx)
-            return true
+        let batchSize = ImportTransactions.batchSize
+        return try await ImportTransactions.run(store: store, report: report, allOrNothing: allOrNothing, rowsPerStep: batchSize) { tx in
+            var entries: [ImportEntry] = []
+            entries.reserveCapacity(batchSize)
+            while entries.count < batchSize, let entry = try source.next() { entries.append(entry) }
+            guard !entries.isEmpty else { return false }
+            try await process(entries, in: tx)
+            return entries.count == batchSize
         }
     }
 
-    private func process(_ entry: ImportEntry, in tx: StorageTransaction) async throws {
-        defer { report.progress.update(rows: report.accepted + report.rejected, bytes: source.bytesRead) }
-        switch entry {
-        case let .malformed(position, reason):
-            report.reject(line: position, reason: reason)
-        case let .row(position, values):
-            var unknown: Set<String> = []
-            var fields = mapping.fields(values, ignored: &unknown)
-            if !unknown.isEmpty, source.columns == nil { ignored.keys.withLock { $0.formUnion(unknown) } }
-            if fields["time-zone"] == nil { fields["time-zone"] = timeZone ?? "UTC" }
-            do {
-                let record = try await Record.imported(fields, references: references, now: now, by: actor)
-                _ = try await tx.savepoint { tx in try await Record.repository(store).create(record, in: tx) }
-                report.accept(record.currentState.rawValue)
-            } catch let error as DomainError {
-                report.reject(line: position, reason: failureMessage(error))
-            } catch let error as StorageError {
-                switch error {
-                case .duplicate, .missingReference: report.reject(line: position, reason: failureMessage(error))
-                default: throw error
+    private func process(_ entries: [ImportEntry], in tx: StorageTransaction) async throws {
+        var outcomes: [(position: Int, outcome: Outcome)] = []
+        var built: [(position: Int, record: Record)] = []
+        for entry in entries {
+            switch entry {
+            case let .malformed(position, reason):
+                outcomes.append((position, .rejected(reason)))
+            case let .row(position, values):
+                var unknown: Set<String> = []
+                var fields = mapping.fields(values, ignored: &unknown)
+                if !unknown.isEmpty, source.columns == nil { ignored.keys.withLock { $0.formUnion(unknown) } }
+                if fields["time-zone"] == nil { fields["time-zone"] = timeZone ?? "UTC" }
+                do {
+                    built.append((position, try await Record.imported(fields, references: references, now: now, by: actor)))
+                } catch let error as DomainError {
+                    outcomes.append((position, .rejected(failureMessage(error))))
                 }
             }
+        }
+
+        let repository = Record.repository(store)
+        do {
+            try await tx.savepoint { tx in
+                for (_, record) in built { _ = try await repository.create(record, in: tx) }
+            }
+            outcomes += built.map { ($0.position, .accepted($0.record.currentState.rawValue)) }
+        } catch where Self.isRowFailure(error) {
+            // Back at the savepoint, nothing of the batch is written: one by one, so only the failing rows go.
+            for (position, record) in built {
+                do {
+                    _ = try await tx.savepoint { tx in try await repository.create(record, in: tx) }
+                    outcomes.append((position, .accepted(record.currentState.rawValue)))
+                } catch where Self.isRowFailure(error) {
+                    outcomes.append((position, .rejected(failureMessage(error))))
+                }
+            }
+        }
+
+        for (position, outcome) in outcomes.sorted(by: { $0.position < $1.position }) {
+            switch outcome {
+            case let .accepted(state): report.accept(state)
+            case let .rejected(reason): report.reject(line: position, reason: reason)
+            }
+        }
+        report.progress.update(rows: report.accepted + report.rejected, bytes: source.bytesRead)
+    }
+
+    /// A failure of the row's own data, reported against the row; anything else stops the import.
+    private static func isRowFailure(_ error: any Error) -> Bool {
+        switch error {
+        case is DomainError: true
+        case let error as StorageError:
+            switch error {
+            case .duplicate, .missingReference: true
+            default: false
+            }
+        default: false
         }
     }
 }
