@@ -164,10 +164,12 @@ private struct TunedSQLiteSource: ConnectionPoolSource {
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
         inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
             // WAL lets the CLI read while the daemon writes; busy_timeout waits for the other
-            // process's write lock instead of failing at once.
+            // process's write lock instead of failing at once. Savepoint journals are kept in
+            // memory rather than written to /var/tmp (an import keeps a savepoint per batch).
             connection.query("PRAGMA journal_mode = WAL")
                 .flatMap { _ in connection.query("PRAGMA busy_timeout = 10000") }
                 .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
+                .flatMap { _ in connection.query("PRAGMA temp_store = MEMORY") }
                 .map { _ in connection }
         }
     }

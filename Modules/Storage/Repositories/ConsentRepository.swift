@@ -91,9 +91,9 @@ public struct ConsentRepository: Sendable {
         case let .system(why): (method, reason) = ("system", why)
         }
         return [
-            SQLBind(subscriberID), SQLBind(record.listSlug), SQLBind(record.at.microsecondsSinceEpoch), SQLBind(record.action.rawValue),
-            SQLBind(method), SQLBind(ipAddress), SQLBind(userAgent), SQLBind(operatorName), SQLBind(reason),
-            SQLBind(record.confirmationText),
+            SQLBind(subscriberID), SQLValue.bindOrNull(record.listSlug), SQLBind(record.at.microsecondsSinceEpoch), SQLBind(record.action.rawValue),
+            SQLBind(method), SQLValue.bindOrNull(ipAddress), SQLValue.bindOrNull(userAgent), SQLValue.bindOrNull(operatorName),
+            SQLValue.bindOrNull(reason), SQLValue.bindOrNull(record.confirmationText),
         ]
     }
 

@@ -18,8 +18,8 @@ enum EventStore {
     static func row<S: RecordState>(_ event: RecordEvent<S>, recordID: Int64) -> [any SQLExpression] {
         [
             SQLBind(S.recordKind.rawValue), SQLBind(recordID), SQLBind(event.at.microsecondsSinceEpoch),
-            SQLBind(event.actor), SQLBind(event.action.rawValue), SQLBind(event.from?.rawValue),
-            SQLBind(event.to?.rawValue), SQLBind(event.detail),
+            SQLBind(event.actor), SQLBind(event.action.rawValue), SQLValue.bindOrNull(event.from?.rawValue),
+            SQLValue.bindOrNull(event.to?.rawValue), SQLValue.bindOrNull(event.detail),
         ]
     }
 

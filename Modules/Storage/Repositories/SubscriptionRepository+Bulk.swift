@@ -70,7 +70,7 @@ extension SubscriptionRepository {
         try await Self.insertRows(
             into: "subscribers", columns: ["address", "address_key", "address_hash", "display_name", "created_at_us"],
             rows: fresh.map { index in
-                [SQLBind(rows[index].address.address), SQLBind(keys[index].key), SQLBind(keys[index].hash), SQLBind(names[index]),
+                [SQLBind(rows[index].address.address), SQLBind(keys[index].key), SQLBind(keys[index].hash), SQLValue.bindOrNull(names[index]),
                  SQLBind(at.microsecondsSinceEpoch)]
             },
             suffix: { $0.ignoringConflicts(with: "address_key") }, on: db
