@@ -94,3 +94,29 @@ private func withScratchDirectory(_ body: (URL) async throws -> Void) async thro
     defer { try? FileManager.default.removeItem(at: scratch) }
     try await body(scratch)
 }
+
+/// Found by bench/faults/run --only disk-full: with the mail folder full, every failed attempt left
+/// its `.NAME.eml.partial` behind (284 of them for 300 messages), holding space the next needed.
+@Suite("File transport on a full disk")
+struct FileTransportFullDiskTests {
+    @Test("a full disk is a transient failure naming the file, and no partial file is left behind")
+    func fullDiskLeavesNoPartialFile() async throws {
+        try await withScratchDirectory { scratch in
+            let folder = scratch.path
+            // The kernel's own full device: every write to it fails with ENOSPC, as on a full file system.
+            try FileManager.default.createSymbolicLink(atPath: "\(folder)/.full_itsm.example.eml.partial", withDestinationPath: "/dev/full")
+            let transport = FileTransport(directory: folder)
+            let result = await transport.send(Envelope(
+                sender: "desk@itsm.example", recipients: ["ada@example.org"], data: Array("Subject: full\r\n\r\nbody\r\n".utf8),
+                messageID: "full@itsm.example"))
+
+            guard case .failed(let failure) = result else {
+                Issue.record("written to a full disk: \(result)")
+                return
+            }
+            #expect(failure.kind == .transient)
+            #expect(failure.text.hasPrefix("cannot write \(folder)/full_itsm.example.eml: "), "\(failure.text)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+        }
+    }
+}

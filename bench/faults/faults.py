@@ -142,7 +142,9 @@ class Postgres:
 
     def psql(self, sql):
         result = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", self.url, "-c", sql],
-                                check=True, capture_output=True, text=True)
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"psql: {result.stderr.strip()}")
         return [line.split("|") for line in result.stdout.splitlines() if line]
 
 
@@ -178,7 +180,7 @@ class Database:
                 SELECT a, a, encode(sha256(convert_to(a, 'UTF8')), 'hex'), 'Person ' || g, {now}
                 FROM (SELECT g, 'person' || lpad(g::text, 5, '0') || '@example.org' AS a FROM generate_series(1, {count}) g) s;
                 INSERT INTO subscriptions (version, list_id, subscriber_id, state, subscribed_at_us, confirmed_at_us)
-                SELECT 1, (SELECT id FROM mailing_lists WHERE slug = '{slug}'), id, 'confirmed', {now}, {now} FROM subscribers ORDER BY id;
+                SELECT 1, (SELECT m.id FROM mailing_lists m WHERE m.slug = '{slug}'), p.id, 'confirmed', {now}, {now} FROM subscribers p ORDER BY p.id;
                 """)
             return
         connection = sqlite3.connect(self.url.removeprefix("sqlite:"), timeout=30)
@@ -248,9 +250,21 @@ class Daemon:
         wait_for(f"'{needle}' from itsm-scheduler", seen, timeout)
 
     def kill(self, sig=signal.SIGKILL, timeout=60):
+        """Sends `sig` and returns the exit status; a daemon that does not exit within `timeout`
+        has its threads' stacks written beside its log (gdb), is killed, and gives "stuck"."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        return self.process.wait(timeout)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            stacks = self.log_path.replace(".log", ".stacks.txt")
+            with open(stacks, "w") as file:
+                subprocess.run(["gdb", "-p", str(self.process.pid), "-batch", "-ex", "thread apply all bt"],
+                               stdout=file, stderr=subprocess.STDOUT, check=False)
+            self.process.kill()
+            self.process.wait()
+            log(f"itsm-scheduler did not exit within {timeout} s of signal {int(sig)}; its stacks: {stacks}")
+            return "stuck"
 
 
 def create_due_list(bins, env, slug):
@@ -305,9 +319,8 @@ def run_state(database):
 
 # MARK: scenarios
 
-def scenario_kill9(options, work, bins):
+def scenario_kill9(options, work, bins, result):
     """kill -9 of itsm-scheduler at random instants during a fan-out, restarting each time."""
-    result = Scenario("kill9")
     subscribers, kills, connections = options.subscribers, options.kills, options.connections
     database = Database(f"sqlite:{work}/kill9.sqlite")
     # 20 ms per message at the server: 8 connections then deliver at most 400 a second, so the
@@ -359,8 +372,265 @@ def scenario_kill9(options, work, bins):
     return result
 
 
+def daemon_now_us(offset):
+    return int((time.time() + offset) * 1_000_000)
+
+
+def settle(daemon, database, offset, timeout=180):
+    """Waits until nothing is being sent and nothing queued is due on the daemon's clock."""
+    def settled():
+        if daemon.process.poll() is not None:
+            raise RuntimeError(f"itsm-scheduler exited {daemon.process.returncode}: {daemon.text()[-2000:]}")
+        runs = run_state(database)
+        if not runs or runs[0][0] != "sent":
+            return False
+        (due,) = database.query(
+            "SELECT COUNT(*) FROM outbox_messages WHERE status = 'sending' OR "
+            f"(status = 'queued' AND next_attempt_at_us <= {daemon_now_us(offset)})")[0]
+        return int(due) == 0
+    wait_for("the daemon to have nothing due", settled, timeout, interval=0.25)
+
+
+def scenario_smtp(options, work, bins, result):
+    """A fan-out through a server that fails in every way the sink knows, many times over."""
+    subscribers = options.smtp_subscribers
+    # In order per stage: each rule applies to the next COUNT times its stage is reached.
+    faults = ["CONNECT:554:5", "CONNECT:reset:5", "MAIL:421:20", "MAIL:451:40", "RCPT:452:40", "RCPT:550:25",
+              "DATA:451:20", "DATA:close:20", "EOD:reset:20", "EOD:stall:4", "EOD:554:25", "EOD:close:20"]
+    permanent = 25 + 25  # RCPT:550 and EOD:554 fail their message; every other fault is retried
+    database = Database(f"sqlite:{work}/smtp.sqlite")
+    sink = Sink(work, "smtp", faults=faults)
+    try:
+        offset = due_offset()
+        env = bins.environment(database, sink.url, extra={"ITSM_SMTP_CONNECTIONS": "4", "ITSM_SMTP_TOTAL_TIMEOUT": "3"})
+        create_due_list(bins, env, "smtp")
+        database.seed_confirmed("smtp", subscribers)
+        passes = 0
+        while passes < 8:
+            # Each pass's clock is an hour on: the retries the last pass scheduled (backoff 30 s
+            # to 1 h) are due. A real daemon would simply wait for them.
+            env["ITSM_TESTING_CLOCK_OFFSET_SECONDS"] = str(offset + 3600 * passes)
+            daemon = bins.daemon(env, f"smtp-{passes}")
+            daemon.wait_for_line(STARTED)
+            settle(daemon, database, offset + 3600 * passes)
+            result.check(daemon.kill(signal.SIGTERM) == 0, f"pass {passes}: no clean exit on SIGTERM")
+            passes += 1
+            if database.outbox()["queued"] == 0:
+                break
+        counts = database.outbox()
+        ids = sink.message_ids()
+        copies = {}
+        for message_id in ids:
+            copies[message_id] = copies.get(message_id, 0) + 1
+        sent = {row[0] for row in database.query("SELECT message_id FROM outbox_messages WHERE status = 'sent'")}
+        failed = database.query("SELECT message_id, COALESCE(last_error, ''), COALESCE(smtp_code, 0) FROM outbox_messages WHERE status = 'failed'")
+        retried = int(database.query("SELECT COUNT(*) FROM outbox_messages WHERE attempts > 1")[0][0])
+        injected = sink.injected()
+        result.figures.update(
+            messages=subscribers, delivered=len(sent), failed=len(failed), retried=retried,
+            duplicates=sum(n - 1 for n in copies.values()), lost=subscribers - len(sent) - len(failed),
+            faults_injected=sum(injected.values()), passes=passes)
+        result.check(all(injected[f] == int(f.rsplit(":", 1)[1]) for f in faults), f"not every fault was reached: {injected}")
+        result.check(counts["queued"] + counts["sending"] == 0, f"outbox not settled after {passes} passes: {counts}")
+        result.check(len(failed) == permanent, f"{len(failed)} failed, expected {permanent} (the 5xx faults)")
+        result.check(all(error and code in ("550", "554") for _, error, code in failed), f"failed without the reply: {failed[:3]}")
+        result.check(all(copies.get(m) == 1 for m in sent), "a sent message did not arrive exactly once")
+        result.check(not any(copies.get(m) for m, _, _ in failed), "a failed message arrived")
+        result.check(len(sent) + len(failed) == subscribers, "messages neither sent nor failed")
+    finally:
+        sink.stop()
+    return result
+
+
+def scenario_pg_restart(options, work, bins, result):
+    """PostgreSQL restarted (fast shutdown: every connection cut) while two instances fan out."""
+    subscribers, instances, connections = options.pg_subscribers, 2, 4
+    postgres = Postgres(work)
+    database = Database(postgres.url, postgres)
+    sink = Sink(work, "pg", delay=0.01)
+    daemons = []
+    try:
+        offset = due_offset()
+        env = bins.environment(database, sink.url, extra={"ITSM_SMTP_CONNECTIONS": str(connections)})
+        create_due_list(bins, env, "pg")
+        database.seed_confirmed("pg", subscribers)
+        env["ITSM_TESTING_CLOCK_OFFSET_SECONDS"] = str(offset)
+        for number in range(instances):
+            env["ITSM_HTTP_BIND"] = f"127.0.0.1:{free_port()}"
+            daemons.append(bins.daemon(dict(env), f"pg-{number}"))
+        for daemon in daemons:
+            daemon.wait_for_line(STARTED)
+        # Two restarts: a fast shutdown (every session cut) once a third has arrived, then an
+        # immediate one (a crash: PostgreSQL recovers from its WAL) at two thirds.
+        restarts = []
+        for share, mode in ((1 / 3, "fast"), (2 / 3, "immediate")):
+            wait_for(f"{share:.0%} of the digests at the sink", lambda: sink.accepted() >= subscribers * share, 300)
+            at_restart = sink.accepted()
+            enqueued = run_state(database)[0][1]
+            restarted = time.monotonic()
+            postgres.stop(mode)
+            postgres.start()
+            down = time.monotonic() - restarted
+            wait_for("delivery to go on after the restart", lambda: sink.accepted() > at_restart + 2 * instances * connections, 300)
+            restarts.append((mode, at_restart, enqueued, down, time.monotonic() - restarted))
+        drain(daemons[0], database, 600)
+        wait_for("the digest run to finish", lambda: run_state(database)[0][0] == "sent", 300, 0.25)
+        recovered = time.monotonic() - restarted
+        for daemon in daemons:
+            result.check(daemon.process.poll() is None, "an instance exited when the database went away")
+            result.check(daemon.kill(signal.SIGTERM) == 0, "an instance did not exit 0 on SIGTERM")
+        distinct, total, duplicates = delivery_counts(sink)
+        counts = database.outbox()
+        window = instances * connections * len(restarts)
+        result.figures.update(
+            subscribers=subscribers, instances=instances, connections=connections,
+            restarts=";".join(f"{m}@{a}sent/{e}enqueued,down{d:.1f}s,resumed{r:.1f}s" for m, a, e, d, r in restarts),
+            delivered=distinct, duplicates=duplicates, lost=subscribers - distinct, bound=window,
+            outbox_failed=counts["failed"], done_after_last_restart_s=f"{recovered:.1f}")
+        logs = "".join(d.text() for d in daemons)
+        result.figures["record_retries"] = logs.count("cannot record sent messages; retrying")
+        result.figures["round_errors"] = logs.count("outbox delivery round failed")
+        result.figures["run_retries"] = logs.count("digest run failed; it will be retried")
+        result.figures["pass_errors"] = logs.count("digest schedule pass failed")
+        result.check(distinct == subscribers, f"{subscribers - distinct} subscribers got no digest")
+        result.check(counts["sent"] == subscribers and counts["failed"] == 0, f"outbox {counts}")
+        result.check(duplicates <= window, f"{duplicates} duplicates > {window} (instances x connections x restarts)")
+    finally:
+        for daemon in daemons:
+            if daemon.process.poll() is None:
+                daemon.kill()
+        sink.stop()
+        postgres.stop("immediate")
+    return result
+
+
+def mount_tmpfs(path, size):
+    os.makedirs(path, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", path], check=True)
+
+
+def resize_tmpfs(path, size):
+    subprocess.run(["mount", "-o", f"remount,size={size}", path], check=True)
+
+
+def unmount(path):
+    subprocess.run(["umount", "-l", path], check=False, stderr=subprocess.DEVNULL)
+
+
+def scenario_disk_full(options, work, bins, result):
+    """The file-mail folder, then the SQLite file, on a tmpfs that fills up mid fan-out."""
+    mounts = []
+    try:
+        # 1. Mail as files (no SMTP server) into a 256 KB folder: room for a few digests only.
+        mail_fs = os.path.join(work, "state", "mail")
+        mount_tmpfs(mail_fs, "256k")
+        mounts.append(mail_fs)
+        database = Database(f"sqlite:{work}/files.sqlite")
+        subscribers = 300
+        offset = due_offset()
+        env = bins.environment(database, None, state=os.path.join(work, "state"))
+        create_due_list(bins, env, "files")
+        database.seed_confirmed("files", subscribers)
+        env["ITSM_TESTING_CLOCK_OFFSET_SECONDS"] = str(offset)
+        daemon = bins.daemon(env, "files-full")
+        daemon.wait_for_line(STARTED)
+        settle(daemon, database, offset)
+        full = database.outbox()
+        reasons = database.query("SELECT DISTINCT last_error FROM outbox_messages WHERE status = 'queued' LIMIT 3")
+        files_when_full = len([n for n in os.listdir(mail_fs) if n.endswith(".eml")])
+        partial_when_full = len([n for n in os.listdir(mail_fs) if n.endswith(".partial")])
+        alive = daemon.process.poll() is None
+        result.check(daemon.kill(signal.SIGTERM) == 0, "files: no clean exit on SIGTERM while the folder was full")
+        result.check(alive, "files: the daemon died when the mail folder filled")
+        result.check(full["queued"] > 0 and full["failed"] == 0, f"files: outbox when full {full}")
+        result.check(full["sent"] == files_when_full, f"files: {full['sent']} recorded sent, {files_when_full} .eml files")
+        result.check(reasons and all("cannot write" in (r[0] or "") for r in reasons), f"files: reasons {reasons}")
+        # The operator makes room; the next start (an hour on: the retries are due) delivers the rest.
+        resize_tmpfs(mail_fs, "64m")
+        env["ITSM_TESTING_CLOCK_OFFSET_SECONDS"] = str(offset + 3600)
+        daemon = bins.daemon(env, "files-room")
+        daemon.wait_for_line(STARTED)
+        drain(daemon, database)
+        result.check(daemon.kill(signal.SIGTERM) == 0, "files: no clean exit on SIGTERM")
+        after = database.outbox()
+        emls = [n for n in os.listdir(mail_fs) if n.endswith(".eml")]
+        leftovers = [n for n in os.listdir(mail_fs) if n.endswith(".partial")]
+        result.check(after["sent"] == subscribers and len(emls) == subscribers, f"files: {after}, {len(emls)} files")
+        result.check(not leftovers, f"files: {len(leftovers)} .partial files left behind")
+        result.figures.update(
+            files_messages=subscribers, files_sent_when_full=full["sent"], files_queued_when_full=full["queued"],
+            files_partial_when_full=partial_when_full, files_after=len(emls),
+            files_reason=repr((reasons[0][0] if reasons else "")[-60:]))
+
+        # 2. The SQLite file on a tmpfs with 12 MB left once the list is seeded (about two fan-out batches of 500) (a filler file takes
+        # the rest): the fan-out's outbox rows fill it.
+        db_fs = os.path.join(work, "dbfs")
+        mount_tmpfs(db_fs, "64m")
+        mounts.append(db_fs)
+        database = Database(f"sqlite:{db_fs}/itsm.sqlite")
+        sink = Sink(work, "dbfull")
+        try:
+            subscribers = 2000
+            offset = due_offset()
+            env = bins.environment(database, sink.url, state=os.path.join(work, "state-db"))
+            create_due_list(bins, env, "dbfull")
+            database.seed_confirmed("dbfull", subscribers)
+            filler = os.path.join(db_fs, "filler")
+            free = shutil.disk_usage(db_fs).free
+            with open(filler, "wb") as file:
+                file.write(b"\0" * max(0, free - 12 * 1024 * 1024))
+            env["ITSM_TESTING_CLOCK_OFFSET_SECONDS"] = str(offset)
+            daemon = bins.daemon(env, "db-full")
+            daemon.wait_for_line(STARTED)
+            daemon.wait_for_line("database or disk is full", timeout=180)
+            # What the database holds keeps going out, as long as recording it finds room.
+            try:
+                wait_for("the enqueued mail to go out", lambda: database.outbox()["queued"] + database.outbox()["sending"] == 0, 60, 0.5)
+                stalled = 0
+            except TimeoutError:
+                counts = database.outbox()
+                stalled = counts["queued"] + counts["sending"]
+            alive = daemon.process.poll() is None
+            check = database.query("PRAGMA integrity_check")
+            state = run_state(database)
+            counts = database.outbox()
+            (rows,) = database.query("SELECT COUNT(*) FROM outbox_messages")[0]
+            result.check(alive, "sqlite: the daemon died when the database filled")
+            result.check(check == [["ok"]], f"sqlite: integrity_check {check}")
+            result.check(state[0][0] == "sending" and state[0][1] == int(rows), f"sqlite: run {state}, {rows} outbox rows")
+            result.check(counts["failed"] == 0, f"sqlite: outbox when full {counts}")
+            result.check(sink.accepted() >= counts["sent"], "sqlite: recorded sent but not at the server")
+            cli = subprocess.run([os.path.join(bins.directory, "itsm"), "lists", "create", "more", "--title", "More",
+                                  "--sender", "itsm@example.org", "--schedule", "daily 08:00"],
+                                 env=env, cwd=work, capture_output=True, text=True)
+            said = cli.stderr.strip().splitlines()[-1] if cli.stderr.strip() else ""
+            result.figures.update(db_enqueued_when_full=int(rows), db_sent_when_full=counts["sent"], db_stalled=stalled,
+                                  db_integrity=check[0][0], db_cli_exit=cli.returncode, db_cli_says=repr(said[-80:]))
+            result.check(daemon.kill(signal.SIGTERM) == 0, "sqlite: no clean exit on SIGTERM while the database was full")
+            # Room again; the run resumes from its cursor at the next start (an hour on: its retry is due).
+            os.remove(filler)
+            env["ITSM_TESTING_CLOCK_OFFSET_SECONDS"] = str(offset + 3600)
+            daemon = bins.daemon(env, "db-room")
+            daemon.wait_for_line(STARTED)
+            wait_for("the digest run to finish", lambda: run_state(database)[0][0] == "sent", 300, 0.25)
+            drain(daemon, database, 300)
+            result.check(daemon.kill(signal.SIGTERM) == 0, "sqlite: no clean exit on SIGTERM")
+            distinct, total, duplicates = delivery_counts(sink)
+            result.figures.update(db_subscribers=subscribers, db_delivered=distinct, db_duplicates=duplicates)
+            result.check(distinct == subscribers and duplicates == 0, f"sqlite: {distinct} delivered, {duplicates} duplicates")
+        finally:
+            sink.stop()
+    finally:
+        for path in reversed(mounts):
+            unmount(path)
+    return result
+
+
 SCENARIOS = {
+    "smtp": scenario_smtp,
     "kill9": scenario_kill9,
+    "pg-restart": scenario_pg_restart,
+    "disk-full": scenario_disk_full,
 }
 
 
@@ -371,6 +641,8 @@ def main():
     parser.add_argument("--subscribers", type=int, default=10_000, help="kill9: subscribers of the fanned-out list")
     parser.add_argument("--kills", type=int, default=20, help="kill9: kill -9 this many times")
     parser.add_argument("--kill9-delay", type=float, default=0.02, help="kill9: seconds the server takes per message")
+    parser.add_argument("--smtp-subscribers", type=int, default=1000, help="smtp: messages through the faulty server")
+    parser.add_argument("--pg-subscribers", type=int, default=3000, help="pg-restart: subscribers of the fanned-out list")
     parser.add_argument("--connections", type=int, default=8, help="SMTP connections of the daemon")
     parser.add_argument("--seed", type=int, default=8, help="random seed for the kill instants")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
@@ -381,12 +653,12 @@ def main():
         work = tempfile.mkdtemp(prefix=f"itsm-faults-{name}.")
         os.chmod(work, 0o755)
         log(f"{name} in {work}")
+        result = Scenario(name)
+        results.append(result)
         try:
-            results.append(SCENARIOS[name](options, work, Binaries(options.bin, work)))
+            SCENARIOS[name](options, work, Binaries(options.bin, work), result)
         except Exception as error:  # a scenario that cannot finish is a failed scenario
-            failed = Scenario(name)
-            failed.failures.append(f"{type(error).__name__}: {error}")
-            results.append(failed)
+            result.failures.append(f"{type(error).__name__}: {error}")
         finally:
             if not options.keep:
                 shutil.rmtree(work, ignore_errors=True)

@@ -37,7 +37,13 @@ public struct FileTransport: MailTransport {
     /// the new one, never half of one or none.
     private func writeAtomically(_ bytes: [UInt8], to target: URL) throws {
         let temporary = directory.appendingPathComponent(".\(target.lastPathComponent).partial")
-        try Data(bytes).write(to: temporary)
+        do {
+            try Data(bytes).write(to: temporary)
+        } catch {
+            // A full disk: what was written of the file must not stay and take space that others need.
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
         guard rename(temporary.path, target.path) == 0 else {
             let reason = String(cString: strerror(errno))
