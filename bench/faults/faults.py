@@ -234,7 +234,9 @@ class Daemon:
     def __init__(self, path, env, work, name):
         self.log_path = os.path.join(work, f"daemon-{name}.log")
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen([path], env=env, cwd=work, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+        level = os.environ.get("ITSM_FAULTS_LOG_LEVEL")  # e.g. trace, to see the database pool at work
+        arguments = [path] + (["--log-level", level] if level else [])
+        self.process = subprocess.Popen(arguments, env=env, cwd=work, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
 
     def text(self):
         with open(self.log_path, errors="replace") as file:
@@ -473,7 +475,7 @@ def scenario_pg_restart(options, work, bins, result):
             down = time.monotonic() - restarted
             wait_for("delivery to go on after the restart", lambda: sink.accepted() > at_restart + 2 * instances * connections, 300)
             restarts.append((mode, at_restart, enqueued, down, time.monotonic() - restarted))
-        drain(daemons[0], database, 600)
+        drain(daemons[0], database, 420)
         wait_for("the digest run to finish", lambda: run_state(database)[0][0] == "sent", 300, 0.25)
         recovered = time.monotonic() - restarted
         for daemon in daemons:
