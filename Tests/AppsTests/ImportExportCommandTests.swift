@@ -291,12 +291,10 @@ struct ImportExportCommandTests {
             try Self.writeIncidents(rows: 1_000, to: small)
             try Self.writeIncidents(rows: 100_000, to: large)
 
-            // SQLite's own page cache at its default 2 MiB: the default 64 MiB an import reserves would fill on the large file.
-            let cache = ["--cache-mib", "2"]
-            let (smallPeak, smallRun) = try await SubscribersCommandTests.peakMemory(cli, ["import", "incidents", "small.csv"] + cache)
+            let (smallPeak, smallRun) = try await SubscribersCommandTests.peakMemory(cli, ["import", "incidents", "small.csv"])
             #expect(smallRun.termination == .success, "\(smallRun.standardError.suffix(2000))")
             #expect(smallRun.standardOutput.hasSuffix("Imported 900 rows (900 closed); rejected 100.\n"))
-            let (largePeak, largeRun) = try await SubscribersCommandTests.peakMemory(cli, ["import", "incidents", "large.csv"] + cache)
+            let (largePeak, largeRun) = try await SubscribersCommandTests.peakMemory(cli, ["import", "incidents", "large.csv"])
             #expect(largeRun.termination == .success, "\(largeRun.standardError.suffix(2000))")
             #expect(largeRun.standardOutput.hasSuffix("Imported 90000 rows (90000 closed); rejected 10000.\n"), "\(largeRun.standardOutput.suffix(300))")
             #expect(largeRun.standardOutput.contains("line 100001: impact: 'huge' is not valid; expected one of high, medium, low"))

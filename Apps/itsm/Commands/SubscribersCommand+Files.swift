@@ -46,16 +46,10 @@ extension SubscribersCommand {
         @Option(name: .customLong("operator"), help: "Your name in the consent records (default: $SUDO_USER or $USER).")
         var operatorName: String?
 
-        @Option(name: .customLong("cache-mib"), help: ArgumentHelp(
-            "SQLite only: keep up to this many MiB of the database in memory while importing (default 64). Memory is bounded by it, not by the file.",
-            valueName: "MIB"))
-        var cacheMiB = 64
-
         @Flag(name: .long, help: "Print the report as JSON for scripts.")
         var json = false
 
         func validate() throws {
-            guard (1...4096).contains(cacheMiB) else { throw ValidationError("--cache-mib: expected 1 to 4096 (MiB), not \(cacheMiB)") }
             if confirmed, reason?.trimmingCharacters(in: .whitespaces).isEmpty ?? true {
                 throw ValidationError("--reason is required with --confirmed: say why these people's consent is on record")
             }
@@ -64,7 +58,6 @@ extension SubscribersCommand {
         func run() async throws {
             let committed = try await options.withReportedContext { context in
                 let list = try await context.mailingList(list)
-                try await context.store.database.reservePageCache(mebibytes: cacheMiB)
                 let table = try CSVTable(path: file, required: ["email"], allowed: SubscriberImport.columns)
                 let report = CSVImportReport(
                     file: file, format: json ? .json : .text, progress: CSVImportProgress(totalBytes: table.totalBytes))

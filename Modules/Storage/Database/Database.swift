@@ -75,17 +75,6 @@ public final class Database: Sendable {
         }
     }
 
-    /// Lets SQLite keep up to `mebibytes` of database pages in memory on this process's connection
-    /// (its default is 2 MiB), for a bulk write into a large database: the index pages an import
-    /// touches are then read once, not again and again. Memory stays bounded by this amount,
-    /// whatever the size of the file. Nothing to do on PostgreSQL, whose server keeps its own cache.
-    public func reservePageCache(mebibytes: Int) async throws {
-        guard engine == .sqlite, mebibytes > 0 else { return }
-        // An integer the caller chose, not text: nothing to bind (PRAGMA takes no parameters).
-        let kibibytes = Int64(mebibytes) * 1024
-        _ = try await withSession { try await $0.raw(SQLQueryString("PRAGMA cache_size = -\(unsafeRaw: String(kibibytes))")).all() }
-    }
-
     /// Runs `body` on one connection held for its whole duration.
     public func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await pool.withSession(body)

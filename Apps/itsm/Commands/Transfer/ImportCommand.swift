@@ -19,7 +19,7 @@ struct ImportCommand: AsyncParsableCommand {
 
         History: each record is created at opened_at (default: now) by the operator (default "import"), then moved through the domain's own steps to its state, each at the row's instant for it, so its audit trail and columns agree: an incident is assigned at opened_at when it has an assignee, gets its first response at responded_at, goes in-progress or on-hold at responded_at (else opened_at), is resolved at resolved_at and closed at closed_at; a problem investigates from opened_at, becomes a known error at known_error_at, is resolved at resolved_at and closed at closed_at; a change is submitted at opened_at, decided by the CAB at decided_at (every approver approves, or the first one rejects, comment "imported"), scheduled then for its start..end window, implemented with its outcome at implemented_at, reviewed at reviewed_at, closed or cancelled at closed_at; a service is created in its status. A state that needs an instant needs its column (a closed incident needs resolved_at and closed_at); instants must follow each other. Intermediate history the file does not have (holds, reopenings, reassignments) is not invented.
 
-        Rows are written in transactions of \(ImportTransactions.batchSize) (a transaction's rows together, and one by one when one of them fails): a rejected row is reported with its line (CSV) or record number (JSON) and the reason naming the field, and the good rows are kept. With --all-or-nothing any rejection rolls the whole file back (exit 1). A wrong header (a required field without a column, a --map column missing) refuses the file before anything is written. On a terminal, a progress bar (rows, rows/s, ETA) is drawn on standard error.
+        Rows are written in transactions of \(ImportTransactions.batchSize), each row on its own: a rejected row is reported with its line (CSV) or record number (JSON) and the reason naming the field, and the good rows are kept. With --all-or-nothing any rejection rolls the whole file back (exit 1). A wrong header (a required field without a column, a --map column missing) refuses the file before anything is written. On a terminal, a progress bar (rows, rows/s, ETA) is drawn on standard error.
 
         Examples:
           itsm import incidents incidents.csv
@@ -59,16 +59,10 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("operator"), help: "Who the audit trail says created the records (default: import).")
     var operatorName = "import"
 
-    @Option(name: .customLong("cache-mib"), help: ArgumentHelp(
-        "SQLite only: keep up to this many MiB of the database in memory while importing (default 64). Memory is bounded by it, not by the file.",
-        valueName: "MIB"))
-    var cacheMiB = 64
-
     @Flag(name: .long, help: "Print the report as JSON for scripts.")
     var json = false
 
     func validate() throws {
-        guard (1...4096).contains(cacheMiB) else { throw ValidationError("--cache-mib: expected 1 to 4096 (MiB), not \(cacheMiB)") }
         if let timeZone, (try? LocalClock(timeZoneIdentifier: timeZone)) == nil {
             throw ValidationError("--time-zone: '\(timeZone)' is not an IANA time zone such as Europe/Berlin")
         }
@@ -97,7 +91,6 @@ struct ImportCommand: AsyncParsableCommand {
     private func run<Record: ImportableRecord>(_: Record.Type) async throws {
         let mapping = try mapping(for: kind)
         let committed = try await global.withReportedContext { context in
-            try await context.store.database.reservePageCache(mebibytes: cacheMiB)
             let source = try ImportSource.open(file, format: format)
             if let columns = source.columns {
                 let ignored = try mapping.checkHeader(columns, required: Record.requiredFields, path: file)
