@@ -19,6 +19,19 @@ struct WhitespaceTrimmingTests {
         #expect(text.trimmingWhitespace() == text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    @Test("over every Unicode scalar, a lone scalar is trimmed away exactly when Foundation's set holds it")
+    func everyScalar() {
+        var differences: [String] = []
+        for value in 0...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = String(scalar)
+            if text.trimmingWhitespace().isEmpty != CharacterSet.whitespacesAndNewlines.contains(scalar) || text.isBlank != text.trimmingWhitespace().isEmpty {
+                differences.append("U+" + String(value, radix: 16, uppercase: true))
+            }
+        }
+        #expect(differences == [])
+    }
+
     @Test("each White_Space scalar and U+200B is trimmed at either end and kept inside; isBlank agrees")
     func everySpace() {
         #expect("".isBlank && " \u{200B}\n".isBlank && !" x ".isBlank)

@@ -12,13 +12,13 @@ struct BulkEnrolmentTests {
     private static let consent = ConsentEvidence(method: .cli(operator: "ops", reason: "migrated from the old tool"))
 
     /// Fresh addresses (one in mixed case, one already a subscriber of the other list), one already
-    /// on the list, one suppressed, one hard-bounced, one with a name that is not one line.
+    /// on the list, one suppressed (with a bad name too), one hard-bounced, one with a name that is not one line.
     private static let rows: [(address: String, name: String?)] = [
         ("ada@example.org", "Ada Lovelace"),
         ("Grace@Example.ORG", nil),
         ("linus@example.org", "Linus"),
         ("already@example.org", "Already"),
-        ("mallory@example.org", "Mallory"),
+        ("mallory@example.org", "Mallory\r\nMalicious"),  // suppressed: that is the answer, before the name
         ("bounced@example.org", nil),
         ("dora@example.org", "Dora\r\nExplorer"),
     ]

@@ -4,7 +4,8 @@ import Storage
 
 /// Subscribers from a CSV file (`email`, optional `name`) into one list, a batch at a time.
 ///
-/// A batch is the rows of one transaction (`ImportTransactions`; the whole file with `allOrNothing`).
+/// A batch is 500 rows, and the rows of one transaction (`ImportTransactions`; with `allOrNothing`
+/// the whole file is one transaction of many batches).
 /// Its rows are checked in Swift, then the new addresses among them are written together with a few
 /// multi-row statements (`SubscriptionService.enrolNew`) under one savepoint. Addresses already on
 /// the list, and repeats within the batch, go one by one through `enrol` under a savepoint each, as
@@ -85,7 +86,7 @@ struct SubscriberImport: Sendable {
                     case .oneByOne: oneByOne.append(candidate)
                     }
                 }
-            } catch {
+            } catch let error where Self.fallsBackToRows(error) {
                 // Rolled back to the savepoint: nothing of the batch is written; each row on its own says why.
                 oneByOne += bulk
             }
@@ -101,6 +102,18 @@ struct SubscriberImport: Sendable {
             }
         }
         report.progress.update(rows: report.accepted + report.rejected, bytes: table.bytesRead)
+    }
+
+    /// Whether a failed bulk write is one the rows can get past one by one: a concurrent writer in
+    /// the way, or a row's own confirmation mail or field (which the one-row path reports). Anything
+    /// else (a lost connection, a bug) stops the import with its own error.
+    private static func fallsBackToRows(_ error: any Error) -> Bool {
+        switch error {
+        case let error as StorageError:
+            if case .concurrentUpdate = error { true } else { false }
+        case is MIMEError, is DomainError, is SubscriptionError: true
+        default: false
+        }
     }
 
     /// One row under its own savepoint: a rejected row leaves nothing behind.

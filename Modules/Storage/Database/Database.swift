@@ -164,12 +164,10 @@ private struct TunedSQLiteSource: ConnectionPoolSource {
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
         inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
             // WAL lets the CLI read while the daemon writes; busy_timeout waits for the other
-            // process's write lock instead of failing at once. Savepoint journals are kept in
-            // memory rather than written to /var/tmp (an import keeps a savepoint per batch).
+            // process's write lock instead of failing at once.
             connection.query("PRAGMA journal_mode = WAL")
                 .flatMap { _ in connection.query("PRAGMA busy_timeout = 10000") }
                 .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
-                .flatMap { _ in connection.query("PRAGMA temp_store = MEMORY") }
                 .map { _ in connection }
         }
     }
@@ -180,6 +178,14 @@ extension Error {
     var isUniqueViolation: Bool {
         if let error = self as? SQLiteError { return error.reason == .constraintUniqueFailed || error.reason == .constraint && error.message.contains("UNIQUE") }
         if let error = self as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
+        return false
+    }
+
+    /// Whether another transaction's writes made this one fail: a unique key taken meanwhile, or
+    /// (PostgreSQL) a deadlock or serialization failure. Trying again, or row by row, can succeed.
+    var isConcurrentWriterConflict: Bool {
+        if isUniqueViolation { return true }
+        if let error = self as? PSQLError, let state = error.serverInfo?[.sqlState] { return state == "40P01" || state == "40001" }
         return false
     }
 

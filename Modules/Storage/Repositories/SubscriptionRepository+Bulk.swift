@@ -33,56 +33,74 @@ extension SubscriptionRepository {
     /// The rows must be distinct addresses (compared case-insensitively); at most 1,000 of them.
     /// Each row gets a result, in order. Only new subscriptions are written here: an address with a
     /// subscription on the list already comes back `.existing` for the one-row path, and a suppressed
-    /// address or an invalid name is refused. Any error (a concurrent writer took an address, say)
-    /// throws; the caller rolls the batch back to its savepoint and goes row by row.
+    /// address or an invalid name is refused (checked in `enrol`'s order: suppression first). When a
+    /// concurrent writer got in the way (an address taken meanwhile, a PostgreSQL deadlock) this
+    /// throws `StorageError.concurrentUpdate`: the caller rolls the batch back to its savepoint and
+    /// goes row by row. Addresses are written and locked in address order, so two imports of
+    /// overlapping files wait for each other rather than deadlock.
     public func enrolNew(
         _ rows: [BulkEnrolmentRow], listID: Int64, listSlug: String, consent: ConsentEvidence, confirm: Bool, at: Instant,
         in transaction: StorageTransaction
     ) async throws -> [BulkEnrolmentResult] {
-        precondition(rows.count <= 1_000, "enrolNew takes at most 1,000 rows")
-        let db = transaction.db
+        guard !rows.isEmpty else { return [] }
+        guard rows.count <= 1_000 else {
+            throw DomainError.invalidField(field: "rows", value: "\(rows.count) rows", expected: "at most 1,000 rows in one bulk enrolment")
+        }
         let keys = rows.map { AddressKey($0.address) }
         guard Set(keys.map(\.key)).count == keys.count else {
             throw DomainError.invalidField(field: "email", value: "\(rows.count) rows", expected: "distinct addresses in one bulk enrolment")
         }
+        do {
+            return try await Self.enrolNew(
+                rows, keys: keys, listID: listID, listSlug: listSlug, consent: consent, confirm: confirm, at: at, on: transaction.db)
+        } catch where error.isConcurrentWriterConflict {
+            throw StorageError.concurrentUpdate(record: RecordKind.subscription.rawValue, id: listID)
+        }
+    }
+
+    private static func enrolNew(
+        _ rows: [BulkEnrolmentRow], keys: [AddressKey], listID: Int64, listSlug: String, consent: ConsentEvidence, confirm: Bool, at: Instant,
+        on db: any SQLDatabase
+    ) async throws -> [BulkEnrolmentResult] {
         var results = [BulkEnrolmentResult?](repeating: nil, count: rows.count)
         var names = [String?](repeating: nil, count: rows.count)
+        // Suppressed addresses, and addresses already on the list: one query each. Then, as `enrol`
+        // decides: suppressed first, an invalid name next, an existing subscription last.
+        let suppressed = try await suppressionSources(keys, on: db)
+        let onList = try await keysSubscribed(listID: listID, keys: keys.map(\.key), on: db)
         for index in rows.indices {
-            do { names[index] = try validatedLine(rows[index].name, field: "name", maxLength: 200) } catch let error as DomainError {
-                results[index] = .invalid(error)
-            }
-        }
-
-        // Suppressed addresses, and addresses already on the list: one query each.
-        let suppressed = try await Self.suppressionSources(keys, on: db)
-        let onList = try await Self.keysSubscribed(listID: listID, keys: keys.map(\.key), on: db)
-        for index in rows.indices where results[index] == nil {
             if let source = suppressed[keys[index].key] {
                 results[index] = .suppressed(source)
-            } else if onList.contains(keys[index].key) {
-                results[index] = .existing
+                continue
             }
+            do { names[index] = try validatedLine(rows[index].name, field: "name", maxLength: 200) } catch let error as DomainError {
+                results[index] = .invalid(error)
+                continue
+            }
+            if onList.contains(keys[index].key) { results[index] = .existing }
         }
         let fresh = rows.indices.filter { results[$0] == nil }
         guard !fresh.isEmpty else { return results.map { $0 ?? .existing } }
 
-        // Subscribers: new ones inserted (an existing subscriber keeps its name), then all read back, locked.
-        try await Self.insertRows(
+        // Subscribers: new ones inserted (an existing subscriber keeps its name), then all read back,
+        // locked. Both in address order, so concurrent imports take these locks in one order; holding
+        // them, the subscriptions that follow (in file order, for their ids) cannot deadlock.
+        try await insertRows(
             into: "subscribers", columns: ["address", "address_key", "address_hash", "display_name", "created_at_us"],
-            rows: fresh.map { index in
+            rows: fresh.sorted { keys[$0].key < keys[$1].key }.map { index in
                 [SQLBind(rows[index].address.address), SQLBind(keys[index].key), SQLBind(keys[index].hash), SQLValue.bindOrNull(names[index]),
                  SQLBind(at.microsecondsSinceEpoch)]
             },
             suffix: { $0.ignoringConflicts(with: "address_key") }, on: db
         )
         let given = Dictionary(fresh.map { (keys[$0].key, rows[$0].address) }, uniquingKeysWith: { first, _ in first })
-        let subscribers = try await Self.subscribers(given, on: db)
+        let locked = try await subscribers(given, on: db)
 
         // Subscriptions, built by the domain as `subscribe` and `confirm` would move them.
         let actor = consent.method.actor
         var built: [(index: Int, subscriber: Subscriber, subscription: Subscription)] = []
         for index in fresh {
-            guard let subscriber = subscribers[keys[index].key] else {
+            guard let subscriber = locked[keys[index].key] else {
                 throw StorageError.notFound(record: "subscriber", id: 0)
             }
             var subscription = try Subscription(listID: listID, subscriberID: subscriber.id, at: at, by: actor)
@@ -91,7 +109,7 @@ extension SubscriptionRepository {
         }
         // A new row starts at version 1; the confirm the one-row path writes after it makes 2.
         let version = Int64(confirm ? 2 : 1)
-        let ids = try await Self.insertSubscriptions(
+        let ids = try await insertSubscriptions(
             built.map { try [SQLBind(version)] + $0.subscription.columns().map { SQLBind($0.value) } },
             columns: ["version"] + (built.first?.subscription.columns().map(\.name) ?? []), on: db
         )
@@ -112,8 +130,8 @@ extension SubscriptionRepository {
             )
             results[entry.index] = .enrolled(subscription: stored, subscriber: entry.subscriber)
         }
-        try await Self.insertRows(into: "record_events", columns: EventStore.columns, rows: events, on: db)
-        try await Self.insertRows(into: ConsentRepository.table, columns: ConsentRepository.columns, rows: consents, on: db)
+        try await insertRows(into: "record_events", columns: EventStore.columns, rows: events, on: db)
+        try await insertRows(into: ConsentRepository.table, columns: ConsentRepository.columns, rows: consents, on: db)
         return results.map { $0 ?? .existing }
     }
 
@@ -148,7 +166,7 @@ extension SubscriptionRepository {
     /// The subscribers of the addresses in `given` (by address key), locked until the transaction
     /// ends (PostgreSQL), by address key. A stored address spelled as given is not parsed again.
     private static func subscribers(_ given: [String: EmailAddress], on db: any SQLDatabase) async throws -> [String: Subscriber] {
-        let rows = try await db.select().column("*").from("subscribers").where("address_key", .in, SQLBind.group(Array(given.keys))).for(.update).all()
+        let rows = try await db.select().column("*").from("subscribers").where("address_key", .in, SQLBind.group(Array(given.keys))).orderBy("address_key").for(.update).all()
         var found: [String: Subscriber] = [:]
         for row in rows {
             let key = try row.string("address_key")

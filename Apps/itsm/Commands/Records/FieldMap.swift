@@ -106,8 +106,7 @@ enum TimeText {
     /// See `FieldMap.instant`. A skipped local time resolves to the end of the gap, a repeated one
     /// to its first occurrence (as the business calendars do).
     static func instant(_ raw: String, field: String, zone: String?, zoneField: String) throws(DomainError) -> Instant {
-        // Without Foundation's NSString bridging: this runs for every time of every imported row.
-        var text = String(raw.trimmingWhitespace().map { $0 == " " ? "T" : $0 })
+        var text = raw.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "T")
         // An offset without its colon (+0100), as some tools export it.
         let tail = text.utf8.suffix(5)
         if text.contains("T"), tail.count == 5, tail.first == UInt8(ascii: "+") || tail.first == UInt8(ascii: "-"), tail.dropFirst().allSatisfy({ (48...57).contains($0) }) {

@@ -55,7 +55,7 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
                 if fields["time-zone"] == nil { fields["time-zone"] = timeZone ?? "UTC" }
                 do {
                     built.append((position, try await Record.imported(fields, references: references, now: now, by: actor)))
-                } catch let error as DomainError {
+                } catch where Self.isRowFailure(error) {
                     outcomes.append((position, .rejected(failureMessage(error))))
                 }
             }
