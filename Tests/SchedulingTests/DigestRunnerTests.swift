@@ -131,6 +131,35 @@ struct DigestRunnerTests {
         }
     }
 
+    @Test("a pass that ended mid fan-out with its claim held is resumed by the same worker's next pass at once, not after its lease",
+          arguments: StoreEngine.available)
+    func sameWorkerResumesAtOnce(engine: StoreEngine) async throws {
+        try await withRunnerFixture(engine) { fixture in
+            try await fixture.confirm(5)
+            fixture.clock.set(mondayRun)
+            // Worker A's pass ends after two batches of two with the run still claimed (as when the
+            // database goes away and the run cannot be postponed).
+            let batches = Mutex(0)
+            let stopped = try await fixture.runner(worker: "a", batchSize: 2, catchUp: .latest).tick(shouldStop: {
+                batches.withLock { count in
+                    count += 1
+                    return count > 3
+                }
+            })
+            #expect(stopped.isEmpty)
+            let partial = try #require(try await fixture.store.digestRuns.list().first)
+            #expect(partial.claimedBy == "a" && partial.enqueued == 4)
+            // One second later, well inside A's two-minute claim: B still cannot take it, A can.
+            fixture.clock.set(mondayRun + .seconds(1))
+            #expect(try await fixture.runner(worker: "b", batchSize: 2).tick().isEmpty)
+            let resumed = try await fixture.runner(worker: "a", batchSize: 2).tick()
+            #expect(resumed.map(\.state) == [.sent])
+            #expect(resumed.first?.enqueued == 5)
+            #expect(Set(try await fixture.digestMessages.flatMap(\.recipients)).count == 5)
+            #expect(try await fixture.digestMessages.count == 5)
+        }
+    }
+
     @Test("two workers ticking at once record one run and enqueue each subscriber once", arguments: StoreEngine.available)
     func twoWorkers(engine: StoreEngine) async throws {
         try await withRunnerFixture(engine) { fixture in

@@ -113,7 +113,11 @@ public struct DigestRunRepository: Sendable {
     }
 
     /// Claims the earliest run due by `now` that nobody holds (pending, or sending with an expired
-    /// claim), for `lease`; nil when there is none. Only one caller gets any one run.
+    /// claim), or that `worker` itself still holds, for `lease`; nil when there is none. Only one
+    /// caller gets any one run. A worker's own claim counts as free to it: a pass that failed
+    /// mid fan-out (the database went away, so the run could not even be postponed) is taken up
+    /// again by that worker's next pass instead of after its own lease (found by bench/faults/run
+    /// --only pg-restart: two minutes late). Worker names are per process.
     public func claimNext(worker: String, now: Instant, lease: Duration) async throws -> DigestRun? {
         let us = now.microsecondsSinceEpoch
         return try await database.withSession { db in
@@ -123,9 +127,10 @@ public struct DigestRunRepository: Sendable {
                 WHERE id = (
                     SELECT id FROM digest_runs
                     WHERE state IN ('pending', 'sending') AND scheduled_for_us <= \(bind: us)
-                        AND (claimed_until_us IS NULL OR claimed_until_us < \(bind: us))
+                        AND (claimed_until_us IS NULL OR claimed_until_us < \(bind: us) OR claimed_by = \(bind: worker))
                     ORDER BY scheduled_for_us, id LIMIT 1
-                ) AND state IN ('pending', 'sending') AND (claimed_until_us IS NULL OR claimed_until_us < \(bind: us))
+                ) AND state IN ('pending', 'sending')
+                    AND (claimed_until_us IS NULL OR claimed_until_us < \(bind: us) OR claimed_by = \(bind: worker))
                 RETURNING *
                 """).first().map(Self.decode)
         }
