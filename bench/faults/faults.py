@@ -231,7 +231,10 @@ class Binaries:
 class Daemon:
     """itsm-scheduler as a child, its standard error in a file."""
 
+    started = []  # every daemon, so that a scenario cut short by an error leaves none running
+
     def __init__(self, path, env, work, name):
+        Daemon.started.append(self)
         self.log_path = os.path.join(work, f"daemon-{name}.log")
         self.log = open(self.log_path, "w")
         level = os.environ.get("ITSM_FAULTS_LOG_LEVEL")  # e.g. trace, to see the database pool at work
@@ -662,6 +665,11 @@ def main():
         except Exception as error:  # a scenario that cannot finish is a failed scenario
             result.failures.append(f"{type(error).__name__}: {error}")
         finally:
+            for daemon in Daemon.started:
+                if daemon.process.poll() is None:
+                    daemon.process.kill()
+                    daemon.process.wait()
+            Daemon.started.clear()
             if not options.keep:
                 shutil.rmtree(work, ignore_errors=True)
         print(results[-1].line(), flush=True)
