@@ -147,7 +147,8 @@ private struct PostgresPool: SessionPool, @unchecked Sendable {
     func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase, @escaping @Sendable () -> Bool) async throws -> R) async throws -> R {
         let connection = try await pool.requestConnection(logger: logger).get()
         do {
-            let result = try await body(connection.sql(queryLogLevel: .trace), { !connection.isClosed })
+            let session = OpenConnectionSQLDatabase(base: connection.sql(queryLogLevel: .trace), isClosed: { connection.isClosed })
+            let result = try await body(session, { !connection.isClosed })
             pool.releaseConnection(connection, logger: logger)
             return result
         } catch {
@@ -158,6 +159,42 @@ private struct PostgresPool: SessionPool, @unchecked Sendable {
 
     func shutdown() async throws {
         try await pool.shutdownAsync()
+    }
+}
+
+/// The server closed the session's connection (a restart, an administrator) before a statement was sent.
+public struct DatabaseConnectionClosed: Error, CustomStringConvertible {
+    public var description: String { "the database server closed the connection; the statement was not sent" }
+}
+
+/// One pooled PostgreSQL connection that refuses statements once it is closed.
+///
+/// PostgresNIO writes a query to its channel without a promise for the write; on a channel that is
+/// already closed the write fails before its handler sees it, so the query's own future is never
+/// completed and its caller waits for good. That is how a daemon hung after a server restart
+/// (bench/faults pg-restart): a statement sent on a connection the server had just terminated. Here
+/// the check and the send happen on the connection's event loop, where the channel's state cannot
+/// change between the two.
+private struct OpenConnectionSQLDatabase: SQLDatabase {
+    let base: any SQLDatabase
+    let isClosed: @Sendable () -> Bool
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
+        let eventLoop = base.eventLoop
+        return eventLoop.flatSubmit { [base, isClosed] in
+            guard !isClosed() else { return eventLoop.makeFailedFuture(DatabaseConnectionClosed()) }
+            return base.execute(sql: query, onRow)
+        }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) async throws {
+        try await execute(sql: query, onRow).get()
     }
 }
 
