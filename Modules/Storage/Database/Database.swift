@@ -77,23 +77,22 @@ public final class Database: Sendable {
 
     /// Runs `body` on one connection held for its whole duration.
     public func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await pool.withSession { db, _ in try await body(db) }
+        try await pool.withSession(body)
     }
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await pool.withSession { db, isOpen in
+        return try await withSession { db in
             try await db.raw(SQLQueryString(begin)).run()
             do {
                 let result = try await body(db)
                 try await db.raw("COMMIT").run()
                 return result
             } catch {
-                // A connection the server closed (a restart) has no transaction left to roll back,
-                // and PostgresNIO was seen never to complete a ROLLBACK sent to it after the close:
-                // the caller, a daemon's schedule loop, then waited for good (bench/faults pg-restart).
-                if isOpen() { try? await db.raw("ROLLBACK").run() }
+                // On a connection the server closed (a restart) this fails at once (see
+                // `OpenConnectionSQLDatabase`): the server dropped the transaction with it.
+                try? await db.raw("ROLLBACK").run()
                 throw error
             }
         }
@@ -107,8 +106,7 @@ public final class Database: Sendable {
 
 /// A source of exclusive connections, one implementation per engine.
 private protocol SessionPool: Sendable {
-    /// Runs `body` on one connection; `body`'s second argument says whether that connection is still open.
-    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase, @escaping @Sendable () -> Bool) async throws -> R) async throws -> R
+    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
     func shutdown() async throws
 }
 
@@ -120,10 +118,10 @@ private struct SQLitePool: SessionPool, @unchecked Sendable {
     let threadPool: NIOThreadPool
     let logger: Logger
 
-    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase, @escaping @Sendable () -> Bool) async throws -> R) async throws -> R {
+    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let connection = try await pool.requestConnection(logger: logger).get()
         do {
-            let result = try await body(connection.sql(queryLogLevel: .trace), { !connection.isClosed })
+            let result = try await body(connection.sql(queryLogLevel: .trace))
             pool.releaseConnection(connection, logger: logger)
             return result
         } catch {
@@ -144,11 +142,10 @@ private struct PostgresPool: SessionPool, @unchecked Sendable {
     let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
     let logger: Logger
 
-    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase, @escaping @Sendable () -> Bool) async throws -> R) async throws -> R {
+    func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let connection = try await pool.requestConnection(logger: logger).get()
         do {
-            let session = OpenConnectionSQLDatabase(base: connection.sql(queryLogLevel: .trace), isClosed: { connection.isClosed })
-            let result = try await body(session, { !connection.isClosed })
+            let result = try await body(OpenConnectionSQLDatabase(base: connection.sql(queryLogLevel: .trace), isClosed: { connection.isClosed }))
             pool.releaseConnection(connection, logger: logger)
             return result
         } catch {
