@@ -29,12 +29,6 @@ struct SubscriberImport: Sendable {
         var description: String
     }
 
-    /// What became of one row, reported in line order once its batch is written.
-    private enum Outcome {
-        case accepted(String)
-        case rejected(String)
-    }
-
     private struct Candidate {
         var line: Int
         var row: BulkEnrolmentRow
@@ -42,33 +36,27 @@ struct SubscriberImport: Sendable {
 
     /// Imports every row; returns whether the accepted rows were kept.
     func run(allOrNothing: Bool) async throws -> Bool {
-        let batchSize = ImportTransactions.batchSize
-        return try await ImportTransactions.run(store: context.store, report: report, allOrNothing: allOrNothing, rowsPerStep: batchSize) { tx in
-            var entries: [CSVEntry] = []
-            entries.reserveCapacity(batchSize)
-            while entries.count < batchSize, let entry = try table.next() { entries.append(entry) }
-            guard !entries.isEmpty else { return false }
-            try await process(entries, in: tx)
-            return entries.count == batchSize
-        }
+        try await ImportTransactions.run(
+            store: context.store, report: report, allOrNothing: allOrNothing, bytesRead: { [table] in table.bytesRead },
+            next: { [table] in try table.next() }, write: { entries, tx in try await process(entries, in: tx) })
     }
 
-    private func process(_ entries: [CSVEntry], in tx: StorageTransaction) async throws {
-        var outcomes: [(line: Int, outcome: Outcome)] = []
+    private func process(_ entries: [CSVEntry], in tx: StorageTransaction) async throws -> [(line: Int, outcome: ImportOutcome)] {
+        var outcomes: [(line: Int, outcome: ImportOutcome)] = []
         var bulk: [Candidate] = []
         var oneByOne: [Candidate] = []
         var seen = Set<String>()
         for entry in entries {
             switch entry {
             case let .malformed(line, reason):
-                outcomes.append((line, .rejected(reason)))
+                outcomes.append((line, .rejected(reason: reason)))
             case let .row(row):
                 do {
                     let candidate = Candidate(line: row.line, row: BulkEnrolmentRow(address: try EmailAddress(parsing: row["email"] ?? ""), name: row["name"]))
                     // A repeat within the batch goes after the bulk write, which makes it a repeat of a stored row.
                     if seen.insert(candidate.row.address.address.lowercased()).inserted { bulk.append(candidate) } else { oneByOne.append(candidate) }
                 } catch {
-                    outcomes.append((row.line, .rejected(failureMessage(error))))
+                    outcomes.append((row.line, .rejected(reason: failureMessage(error))))
                 }
             }
         }
@@ -82,7 +70,7 @@ struct SubscriberImport: Sendable {
                 for (candidate, result) in zip(bulk, results) {
                     switch result {
                     case let .enrolled(enrolment): outcomes.append((candidate.line, .accepted(EnrolmentReport.outcome(enrolment))))
-                    case let .refused(error): outcomes.append((candidate.line, .rejected(failureMessage(error))))
+                    case let .refused(error): outcomes.append((candidate.line, .rejected(reason: failureMessage(error))))
                     case .oneByOne: oneByOne.append(candidate)
                     }
                 }
@@ -94,14 +82,7 @@ struct SubscriberImport: Sendable {
         for candidate in oneByOne.sorted(by: { $0.line < $1.line }) {
             outcomes.append((candidate.line, try await enrolOne(candidate, in: tx)))
         }
-
-        for (line, outcome) in outcomes.sorted(by: { $0.line < $1.line }) {
-            switch outcome {
-            case let .accepted(name): report.accept(name)
-            case let .rejected(reason): report.reject(line: line, reason: reason)
-            }
-        }
-        report.progress.update(rows: report.accepted + report.rejected, bytes: table.bytesRead)
+        return outcomes
     }
 
     /// Whether a failed bulk write is one the rows can get past one by one: a concurrent writer in
@@ -117,7 +98,7 @@ struct SubscriberImport: Sendable {
     }
 
     /// One row under its own savepoint: a rejected row leaves nothing behind.
-    private func enrolOne(_ candidate: Candidate, in tx: StorageTransaction) async throws -> Outcome {
+    private func enrolOne(_ candidate: Candidate, in tx: StorageTransaction) async throws -> ImportOutcome {
         let address = candidate.row.address
         do {
             let enrolment = try await tx.savepoint { tx in
@@ -129,13 +110,13 @@ struct SubscriberImport: Sendable {
             }
             return .accepted(EnrolmentReport.outcome(enrolment))
         } catch let error as DomainError {
-            return .rejected(failureMessage(error))
+            return .rejected(reason: failureMessage(error))
         } catch let error as SubscriptionError {
-            return .rejected(failureMessage(error))
+            return .rejected(reason: failureMessage(error))
         } catch let error as MIMEError {
-            return .rejected("confirmation mail: \(error)")
+            return .rejected(reason: "confirmation mail: \(error)")
         } catch let error as RowRejected {
-            return .rejected(error.description)
+            return .rejected(reason: error.description)
         }
     }
 }

@@ -1,23 +1,46 @@
 import Storage
 
-/// How a file import writes: rows in batches of `batchSize` per transaction, so a crash loses at
-/// most one batch and no transaction grows with the file; with `allOrNothing` the whole file is
-/// one transaction, rolled back if any row was rejected. The caller's `step` writes `rowsPerStep`
-/// rows (one, or a whole batch) with savepoints, so a rejected row leaves nothing behind and the
-/// good rows stay.
+/// What became of one row of a file import.
+enum ImportOutcome {
+    /// Written, counted under this outcome (e.g. "confirmed", "closed").
+    case accepted(String)
+    case rejected(reason: String)
+}
+
+/// How a file import writes: the file is read a batch of `batchSize` rows at a time, one
+/// transaction per batch, so a crash loses at most one batch and no transaction grows with the
+/// file; with `allOrNothing` the whole file is one transaction, rolled back if any row was
+/// rejected. The caller writes a batch with savepoints, so a rejected row leaves nothing behind and
+/// the good rows stay, and returns each row's outcome, reported here in line order.
 enum ImportTransactions {
     static let batchSize = 500
 
     /// Any row rejected under `--all-or-nothing`: roll the transaction back.
     private struct RollBack: Error {}
 
-    /// Calls `step` (which writes up to `rowsPerStep` rows) inside a transaction until it returns
-    /// false (the file is read); returns whether the accepted rows were kept.
-    static func run(
-        store: Store, report: CSVImportReport, allOrNothing: Bool, rowsPerStep: Int = 1,
-        step: @escaping @Sendable (StorageTransaction) async throws -> Bool
+    /// Reads entries with `next` until it returns nil, hands them to `write` a batch at a time inside
+    /// the transactions above, and reports the outcomes `write` returns (by line or record number);
+    /// returns whether the accepted rows were kept.
+    static func run<Entry: Sendable>(
+        store: Store, report: CSVImportReport, allOrNothing: Bool, bytesRead: @escaping @Sendable () -> Int64,
+        next: @escaping @Sendable () throws -> Entry?,
+        write: @escaping @Sendable ([Entry], StorageTransaction) async throws -> [(line: Int, outcome: ImportOutcome)]
     ) async throws -> Bool {
-        let stepsPerTransaction = max(1, batchSize / max(rowsPerStep, 1))
+        /// Writes one batch; false once the file is read.
+        let step: @Sendable (StorageTransaction) async throws -> Bool = { tx in
+            var entries: [Entry] = []
+            entries.reserveCapacity(batchSize)
+            while entries.count < batchSize, let entry = try next() { entries.append(entry) }
+            guard !entries.isEmpty else { return false }
+            for (line, outcome) in try await write(entries, tx).sorted(by: { $0.line < $1.line }) {
+                switch outcome {
+                case let .accepted(name): report.accept(name)
+                case let .rejected(reason): report.reject(line: line, reason: reason)
+                }
+            }
+            report.progress.update(rows: report.accepted + report.rejected, bytes: bytesRead())
+            return entries.count == batchSize
+        }
         if allOrNothing {
             do {
                 try await store.transaction { tx in
@@ -30,13 +53,7 @@ enum ImportTransactions {
                 return false
             }
         }
-        var finished = false
-        while !finished {
-            finished = try await store.transaction { tx in
-                for _ in 0..<stepsPerTransaction where try await !step(tx) { return true }
-                return false
-            }
-        }
+        while try await store.transaction({ tx in try await step(tx) }) {}
         return true
     }
 }

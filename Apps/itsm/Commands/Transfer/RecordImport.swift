@@ -22,32 +22,20 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
     /// Keys of JSON records that gave no field (for one note at the end); as many as the file has kinds of key.
     let ignored = IgnoredKeys()
 
-    /// What became of one row, reported in order once its batch is written.
-    private enum Outcome {
-        case accepted(String)
-        case rejected(String)
-    }
-
     /// Imports every row; returns whether the accepted rows were kept.
     func run(allOrNothing: Bool) async throws -> Bool {
-        let batchSize = ImportTransactions.batchSize
-        return try await ImportTransactions.run(store: store, report: report, allOrNothing: allOrNothing, rowsPerStep: batchSize) { tx in
-            var entries: [ImportEntry] = []
-            entries.reserveCapacity(batchSize)
-            while entries.count < batchSize, let entry = try source.next() { entries.append(entry) }
-            guard !entries.isEmpty else { return false }
-            try await process(entries, in: tx)
-            return entries.count == batchSize
-        }
+        try await ImportTransactions.run(
+            store: store, report: report, allOrNothing: allOrNothing, bytesRead: { [source] in source.bytesRead },
+            next: { [source] in try source.next() }, write: { entries, tx in try await process(entries, in: tx) })
     }
 
-    private func process(_ entries: [ImportEntry], in tx: StorageTransaction) async throws {
-        var outcomes: [(position: Int, outcome: Outcome)] = []
+    private func process(_ entries: [ImportEntry], in tx: StorageTransaction) async throws -> [(line: Int, outcome: ImportOutcome)] {
+        var outcomes: [(line: Int, outcome: ImportOutcome)] = []
         var built: [(position: Int, record: Record)] = []
         for entry in entries {
             switch entry {
             case let .malformed(position, reason):
-                outcomes.append((position, .rejected(reason)))
+                outcomes.append((position, .rejected(reason: reason)))
             case let .row(position, values):
                 var unknown: Set<String> = []
                 var fields = mapping.fields(values, ignored: &unknown)
@@ -56,7 +44,7 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
                 do {
                     built.append((position, try await Record.imported(fields, references: references, now: now, by: actor)))
                 } catch where Self.isRowFailure(error) {
-                    outcomes.append((position, .rejected(failureMessage(error))))
+                    outcomes.append((position, .rejected(reason: failureMessage(error))))
                 }
             }
         }
@@ -74,18 +62,12 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
                     _ = try await tx.savepoint { tx in try await repository.create(record, in: tx) }
                     outcomes.append((position, .accepted(record.currentState.rawValue)))
                 } catch where Self.isRowFailure(error) {
-                    outcomes.append((position, .rejected(failureMessage(error))))
+                    outcomes.append((position, .rejected(reason: failureMessage(error))))
                 }
             }
         }
 
-        for (position, outcome) in outcomes.sorted(by: { $0.position < $1.position }) {
-            switch outcome {
-            case let .accepted(state): report.accept(state)
-            case let .rejected(reason): report.reject(line: position, reason: reason)
-            }
-        }
-        report.progress.update(rows: report.accepted + report.rejected, bytes: source.bytesRead)
+        return outcomes
     }
 
     /// A failure of the row's own data, reported against the row; anything else stops the import.
