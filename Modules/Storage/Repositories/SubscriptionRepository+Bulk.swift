@@ -170,10 +170,7 @@ extension SubscriptionRepository {
         var found: [String: Subscriber] = [:]
         for row in rows {
             let key = try row.string("address_key")
-            let stored = try row.string("address")
-            let address = try given[key].flatMap { $0.address == stored ? $0 : nil } ?? row.address("address", table: "subscribers")
-            found[key] = Subscriber(
-                id: try row.int64("id"), address: address, name: try row.optionalString("display_name"), createdAt: try row.instant("created_at_us"))
+            found[key] = try decodeSubscriber(row, known: given[key])
         }
         return found
     }

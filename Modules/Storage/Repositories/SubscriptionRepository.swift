@@ -306,10 +306,14 @@ public struct SubscriptionRepository: Sendable {
         var query = db.select().column("*").from("subscribers").where("address_key", .equal, SQLBind(key.key))
         if lock { query = query.for(.update) }
         guard let row = try await query.first() else { return nil }
-        return Subscriber(
-            id: try row.int64("id"), address: try row.address("address", table: "subscribers"),
-            name: try row.optionalString("display_name"), createdAt: try row.instant("created_at_us")
-        )
+        return try decodeSubscriber(row)
+    }
+
+    /// A `subscribers` row; its address is parsed again unless `known` is spelled as stored.
+    static func decodeSubscriber(_ row: any SQLRow, known: EmailAddress? = nil) throws -> Subscriber {
+        let stored = try row.string("address")
+        let address = try known.flatMap { $0.address == stored ? $0 : nil } ?? row.address("address", table: "subscribers")
+        return Subscriber(id: try row.int64("id"), address: address, name: try row.optionalString("display_name"), createdAt: try row.instant("created_at_us"))
     }
 }
 
