@@ -334,16 +334,6 @@ struct OutboxDeliveryTests {
 /// 2026-03-02T09:00:00Z: when the messages in these tests are enqueued.
 private let deliveryStart = Instant(secondsSinceEpoch: 1_772_442_000)
 
-/// The delivery's clock: a test moves it by hand, nothing sleeps.
-private final class ManualClock: Sendable {
-    private let current: Mutex<Instant>
-
-    init(_ start: Instant) { current = Mutex(start) }
-
-    var now: Instant { current.withLock { $0 } }
-
-    func set(_ instant: Instant) { current.withLock { $0 = instant } }
-}
 
 /// A `DeliveryRound` as a value the tests can write down (its initialiser is not public).
 private struct Tally: Equatable, CustomStringConvertible {

@@ -51,7 +51,7 @@ struct SMTPFaultMatrixTests {
             try await withFaultTransport(port: port) { transport in
                 let mails = (1...6).map { faultMail($0) }
                 for mail in mails { try await store.outbox.enqueue(mail, at: faultStart) }
-                let clock = FaultClock(faultStart)
+                let clock = ManualClock(faultStart)
                 let delivery = faultDelivery(store, transport, clock)
                 let round = try await delivery.deliverDueMessages()
                 #expect(round.retried == 6)
@@ -96,7 +96,7 @@ private func deliverSix(through fault: SMTPFault) async throws -> FaultOutcome {
             try await withFaultTransport(port: sink.port) { transport in
                 let mails = (1...6).map { faultMail($0) }
                 for mail in mails { try await store.outbox.enqueue(mail, at: faultStart) }
-                let clock = FaultClock(faultStart)
+                let clock = ManualClock(faultStart)
                 let policy = DeliveryPolicy()
                 let delivery = faultDelivery(store, transport, clock, policy: policy)
 
@@ -161,12 +161,6 @@ private func receivedCounts(_ sink: SMTPSink) throws -> [String: Int] {
 /// 2026-03-02T09:00:00Z.
 private let faultStart = Instant(secondsSinceEpoch: 1_772_442_000)
 
-private final class FaultClock: Sendable {
-    private let current: Mutex<Instant>
-    init(_ start: Instant) { current = Mutex(start) }
-    var now: Instant { current.withLock { $0 } }
-    func set(_ instant: Instant) { current.withLock { $0 = instant } }
-}
 
 private let faultLogger: Logger = {
     var logger = Logger(label: "itsm.tests.smtp-faults")
@@ -186,7 +180,7 @@ private func faultMail(_ number: Int) -> NewOutboxMessage {
         recipients: ["user\(number)@example.org"], messageID: messageID, data: Array(lines.map { $0 + "\r\n" }.joined().utf8))
 }
 
-private func faultDelivery(_ store: Store, _ transport: any MailTransport, _ clock: FaultClock, policy: DeliveryPolicy = .init()) -> OutboxDelivery {
+private func faultDelivery(_ store: Store, _ transport: any MailTransport, _ clock: ManualClock, policy: DeliveryPolicy = .init()) -> OutboxDelivery {
     OutboxDelivery(
         outbox: store.outbox, transport: transport, policy: policy, workerName: "fault-worker", now: { clock.now }, jitter: { 1.0 },
         logger: faultLogger)

@@ -350,16 +350,9 @@ private let quietLogger: Logger = {
     return logger
 }()
 
-/// The service's clock: tests move it by hand.
-final class SubscriptionClock: Sendable {
-    private let current = Mutex(start)
-    var now: Instant { current.withLock { $0 } }
-    func set(_ instant: Instant) { current.withLock { $0 = instant } }
-}
-
 struct SubscriptionFixture {
     let store: Store
-    let clock: SubscriptionClock
+    let clock: ManualClock
     let service: SubscriptionService
 
     func subscription(_ address: String) async throws -> Subscription {
@@ -420,7 +413,7 @@ func withSubscriptionFixture<R>(_ engine: StoreEngine, _ body: (SubscriptionFixt
                 slug: "ops-open", title: "Ops open", sender: sender, digest: digest, schedule: "weekly", timeZoneIdentifier: "Europe/Berlin",
                 requiresConfirmation: false),
             at: start)
-        let clock = SubscriptionClock()
+        let clock = ManualClock(start)
         let service = try SubscriptionService(
             store: store, signer: try LinkTokenSigner(secretKey: String(repeating: "k", count: 32)),
             publicBaseURL: try #require(URL(string: "https://itsm.example.org/")), now: { clock.now }, logger: quietLogger)

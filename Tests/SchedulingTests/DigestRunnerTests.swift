@@ -20,17 +20,10 @@ private let created = Instant(secondsSinceEpoch: 1_793_491_200)
 /// Mon 23 Nov 2026 08:00 in Berlin (CET, 07:00Z): a weekly MON 08:00 run.
 private let mondayRun = Instant(secondsSinceEpoch: 1_795_417_200)
 
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    private let current: Mutex<Instant>
-    init(_ start: Instant) { current = Mutex(start) }
-    var now: Instant { current.withLock { $0 } }
-    func set(_ instant: Instant) { current.withLock { $0 = instant } }
-}
 
 struct RunnerFixture {
     let store: Store
-    let clock: TestClock
+    let clock: ManualClock
     let service: SubscriptionService
     let list: MailingList
 
@@ -68,7 +61,7 @@ func withRunnerFixture(
             slug: "ops-weekly", title: "Ops weekly", sender: try ListSender(address: try EmailAddress(parsing: "digest@itsm.example.org")),
             digest: try DigestSelection(stages: [.operation]), schedule: schedule, timeZoneIdentifier: "Europe/Berlin",
             skipsEmptyDigest: skipsEmpty), at: created)
-        let clock = TestClock(created)
+        let clock = ManualClock(created)
         let service = try SubscriptionService(
             store: store, signer: try LinkTokenSigner(secretKey: String(repeating: "k", count: 32)),
             publicBaseURL: try #require(URL(string: "https://itsm.example.org")), now: { clock.now }, logger: quiet)

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import ITSMTestSupport
 import Logging
 import NIOCore
 import Notifications
@@ -31,10 +32,6 @@ struct PeerContext: RemoteAddressRequestContext {
     }
 }
 
-final class PagesClock: Sendable {
-    private let current = Mutex(start)
-    var now: Instant { current.withLock { $0 } }
-}
 
 struct PagesFixture {
     let store: Store
@@ -77,7 +74,7 @@ func withPagesFixture<R>(listTitle: String = "Ops weekly", _ body: (PagesFixture
     let store = try await Store.open(.sqlite(path: folder.appendingPathComponent("itsm.sqlite").path), now: start, logger: quietLogger).store
     do {
         try await createOpsWeekly(titled: listTitle, in: store)
-        let clock = PagesClock()
+        let clock = ManualClock(start)
         let service = try SubscriptionService(
             store: store, signer: try LinkTokenSigner(secretKey: String(repeating: "k", count: 32)),
             publicBaseURL: try #require(URL(string: "https://itsm.example.org/")), now: { clock.now }, logger: quietLogger)

@@ -3,36 +3,31 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import ITSMTestSupport
 import Notifications
 import Synchronization
 import Testing
 @testable import SubscriptionPages
 
-/// A clock the test moves by hand.
-private final class MovableClock: Sendable {
-    private let current = Mutex(start)
-    var now: Instant { current.withLock { $0 } }
-    func advance(_ duration: Duration) { current.withLock { $0 = $0 + duration } }
-}
 
 @Suite("Per-client subscribe limit")
 struct RateLimitTests {
     @Test("3 per minute: a burst of 3, the 4th waits 20 s, then one every 20 s")
     func cellRate() throws {
-        let clock = MovableClock()
+        let clock = ManualClock(start)
         let limit = try #require(SubscribeRateLimit(requests: 3, window: .seconds(60)))
         let limiter = SubscribeRateLimiter(limit: limit, now: { clock.now })
         #expect((1...3).map { _ in limiter.admit(client: "192.0.2.1") } == Array(repeating: .admitted, count: 3))
         #expect(limiter.admit(client: "192.0.2.1") == .refused(retryAfter: .seconds(20)))
         // A refusal takes nothing from the allowance: 19 s later it is still 1 s away.
-        clock.advance(.seconds(19))
+        clock.advance(by: .seconds(19))
         #expect(limiter.admit(client: "192.0.2.1") == .refused(retryAfter: .seconds(1)))
-        clock.advance(.seconds(1))
+        clock.advance(by: .seconds(1))
         #expect(limiter.admit(client: "192.0.2.1") == .admitted)
         #expect(limiter.admit(client: "192.0.2.1") == .refused(retryAfter: .seconds(20)))
         // Another client has its own allowance; after a quiet minute the first has its burst back.
         #expect(limiter.admit(client: "192.0.2.2") == .admitted)
-        clock.advance(.seconds(60))
+        clock.advance(by: .seconds(60))
         #expect((1...3).map { _ in limiter.admit(client: "192.0.2.1") } == Array(repeating: .admitted, count: 3))
     }
 
@@ -66,7 +61,7 @@ struct RateLimitTests {
     @Test("over the limit: 429 with Retry-After, nothing read or written; another client and a later request pass")
     func pagesRefuse() async throws {
         try await withPagesFixture { fixture in
-            let clock = MovableClock()
+            let clock = ManualClock(start)
             let service = try SubscriptionService(
                 store: fixture.store, signer: fixture.service.signer, publicBaseURL: fixture.service.publicBaseURL,
                 now: { clock.now }, logger: quietLogger)
@@ -96,7 +91,7 @@ struct RateLimitTests {
                 #expect(try await fixture.store.consent.records(for: try EmailAddress(parsing: "c@example.org")).isEmpty)
 
                 #expect(try await subscribe("d@example.org", from: "198.51.100.2").status == .ok)
-                clock.advance(.minutes(5))
+                clock.advance(by: .minutes(5))
                 #expect(try await subscribe("c@example.org", from: "198.51.100.1").status == .ok)
                 #expect(try await fixture.store.outbox.list().count == 4)
             }

@@ -10,12 +10,6 @@ import SubscriptionPages
 import Synchronization
 import Testing
 
-/// The service's clock for the live server: tests move it by hand, nothing sleeps.
-final class LiveClock: Sendable {
-    private let current = Mutex(start)
-    var now: Instant { current.withLock { $0 } }
-    func advance(by duration: Duration) { current.withLock { $0 = $0 + duration } }
-}
 
 /// The link pages as itsm-scheduler serves them: a real Hummingbird `Application` with
 /// `SubscriptionPagesContext` on a loopback TCP port, over a fresh store of its own. The public URL
@@ -23,7 +17,7 @@ final class LiveClock: Sendable {
 struct LivePages {
     let store: Store
     let service: SubscriptionService
-    let clock: LiveClock
+    let clock: ManualClock
     let port: Int
 
     /// `http://127.0.0.1:PORT`: what a browser sends as `Origin` for the pages' own forms.
@@ -79,7 +73,7 @@ struct LivePages {
 func withLivePages<R>(_ engine: StoreEngine, listTitle: String = "Ops weekly", _ body: (LivePages) async throws -> R) async throws -> R {
     try await withTestStore(engine, openedAt: start, logger: quietLogger) { store in
         try await createOpsWeekly(titled: listTitle, in: store)
-        let clock = LiveClock()
+        let clock = ManualClock(start)
         // The public URL must name the port before the server binds it: choose a free one, and
         // choose again if another process takes it in between.
         for attempt in 1... {
