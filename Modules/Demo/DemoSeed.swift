@@ -29,10 +29,23 @@ public struct DemoSeed: Sendable {
         self.now = now
     }
 
-    /// True when the database holds no services, records or lists: the demo may go in.
+    /// The two lists' schedules (in Europe/Berlin): the story is placed so that the digests of their
+    /// latest runs, the ones the daemon catches up on at its first start, tell it.
+    static let opsWeeklySchedule = "weekly MON 08:00"
+    static let cabDailySchedule = "daily 07:30"
+
+    /// Every table the demo writes or `reset()` empties, children before parents.
+    static let tables = [
+        "outbox_payloads", "outbox_messages", "mail_bounces", "digest_runs", "consent_records", "subscriptions", "subscribers",
+        "suppressions", "mailing_lists", "change_incidents", "change_votes", "record_events", "incidents", "changes", "problems",
+        "requests", "improvements", "freeze_windows", "services", "sla_targets", "slas", "calendars",
+    ]
+
+    /// True when no table the demo uses holds a row (records, lists, subscribers, suppressions, mail,
+    /// digest runs): the demo may go in without mixing with anybody's data.
     public func databaseIsEmpty() async throws -> Bool {
         try await store.database.withSession { db in
-            for table in ["services", "incidents", "changes", "problems", "requests", "improvements", "mailing_lists", "calendars"] {
+            for table in Self.tables {
                 let row = try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()
                 if try row?.decode(column: "n", as: Int64.self) ?? 0 > 0 { return false }
             }
@@ -43,13 +56,8 @@ public struct DemoSeed: Sendable {
     /// Deletes every record, list, subscriber, digest run and message, leaving the schema: what
     /// `itsm demo seed --force` does before seeding again. One transaction: all or nothing.
     public func reset() async throws {
-        let tables = [
-            "outbox_payloads", "outbox_messages", "mail_bounces", "digest_runs", "consent_records", "subscriptions", "subscribers",
-            "suppressions", "mailing_lists", "change_incidents", "change_votes", "record_events", "incidents", "changes", "problems",
-            "requests", "improvements", "freeze_windows", "services", "sla_targets", "slas", "calendars",
-        ]
         try await store.database.transaction { db in
-            for table in tables { try await db.raw("DELETE FROM \(ident: table)").run() }
+            for table in Self.tables { try await db.raw("DELETE FROM \(ident: table)").run() }
         }
     }
 
@@ -65,6 +73,17 @@ public struct DemoSeed: Sendable {
         func local(_ daysAgo: Int, _ hour: Int, _ minute: Int = 0) -> Instant {
             clock.instant(on: today.adding(days: -daysAgo), minuteOfDay: hour * 60 + minute)
         }
+        // The days of the lists' latest runs at or before now (today, or earlier when this morning's
+        // run is still ahead): the weekly's reports on the week before its Monday, the daily's change
+        // calendar is its own day. Started at 07:00 on a Monday, the weekly's latest run is a week old,
+        // and the story has to be in the week it reports on.
+        func latestRunDate(_ schedule: String) throws -> CivilDate {
+            guard let run = try DigestSchedule(parsing: schedule).latest(atOrBefore: now, clock: clock) else { return today }
+            return clock.localDate(of: run)
+        }
+        let weeklyRunDate = try latestRunDate(Self.opsWeeklySchedule)
+        let dailyRunDate = try latestRunDate(Self.cabDailySchedule)
+        func daysAgo(_ date: CivilDate) -> Int { today.daysSinceEpoch - date.daysSinceEpoch }
 
         // Calendars and SLAs: office hours with a company holiday three weeks ago, and round the clock.
         var holidayDate = today.adding(days: -20)
@@ -117,14 +136,14 @@ public struct DemoSeed: Sendable {
             service = try await store.services.create(service)
             serviceIDs[plan.name] = try service.id.orThrow()
         }
-        // Last week's portfolio news (Tuesday and Friday of the last complete week): the fax line is
+        // The weekly's portfolio news (Tuesday and Friday of the week it reports on): the fax line is
         // retired, the Data Warehouse goes live.
-        let weekday = today.weekday.rawValue
+        let reportedMonday = daysAgo(weeklyRunDate) + 7
         var fax = try await store.services.get(try serviceIDs["Legacy Fax"].orThrow())
-        try fax.move(to: .retired, at: local(weekday + 5, 16), by: "Lars Nilsson")
+        try fax.move(to: .retired, at: local(reportedMonday - 1, 16), by: "Lars Nilsson")
         _ = try await store.services.save(fax)
         var warehouse = try await store.services.get(try serviceIDs["Data Warehouse"].orThrow())
-        try warehouse.move(to: .catalog, at: local(weekday + 2, 10), by: "Mia Wong")
+        try warehouse.move(to: .catalog, at: local(reportedMonday - 4, 10), by: "Mia Wong")
         _ = try await store.services.save(warehouse)
         summary.services = plans.count
 
@@ -157,8 +176,8 @@ public struct DemoSeed: Sendable {
         let staff = ["Ana Lopez", "Ben Carter", "Chen Li", "Dara Walsh", "Emil Novak"]
         var incidentIDs: [Int64] = []
         var emailOutage: Int64?
-        // The Wednesday of the last complete week (Monday to Sunday): its digest shows the Email outage.
-        let outageDaysAgo = today.weekday.rawValue + 4
+        // The Wednesday of the week the weekly reports on: its digest shows the Email outage.
+        let outageDaysAgo = reportedMonday - 2
         for daysAgo in stride(from: 55, through: 0, by: -1) {
             let date = today.adding(days: -daysAgo)
             let weekend = date.weekday.rawValue > 5
@@ -220,9 +239,9 @@ public struct DemoSeed: Sendable {
                 if isEmail { emailOutage = id }
             }
         }
-        // Open at the end of last week with a few hours of their target left: at risk in its digest
-        // (P2 on Gold: resolve within 8 hours round the clock; opened Sunday evening).
-        let thisMonday = clock.instant(on: today.adding(days: -(today.weekday.rawValue - 1)))
+        // Open at the end of the reported week with a few hours of their target left: at risk in its
+        // digest (P2 on Gold: resolve within 8 hours round the clock; opened Sunday evening).
+        let thisMonday = clock.instant(on: weeklyRunDate)
         for (title, serviceName, hoursBefore) in [("ERP invoices stuck in approval", "ERP", 4), ("CRM contacts missing after import", "CRM", 5)] {
             let opened = thisMonday - .hours(Int64(hoursBefore))
             var incident = try Incident(
@@ -236,7 +255,8 @@ public struct DemoSeed: Sendable {
         summary.incidents = incidentIDs.count
 
         // Changes: implemented ones over the weeks, a CAB queue, and a calendar ahead with a
-        // collision (two ERP changes tonight) and a freeze conflict (Payroll during the payroll run).
+        // collision (two ERP changes on the evening of the daily's latest run) and a freeze conflict
+        // (Payroll during the payroll run that day).
         let cab = ["Change manager", "Security officer", "Service owner"]
         for index in 0..<36 {
             let daysAgo = 54 - index * 3 / 2
@@ -269,7 +289,7 @@ public struct DemoSeed: Sendable {
             summary.changes += 1
         }
         let planned: [(String, String, Int, Int, Int, Int)] = [
-            // title, service, start hour today, start minute, length in minutes, days ahead
+            // title, service, start hour, start minute, length in minutes, days after the daily's latest run
             ("ERP: database index rebuild", "ERP", 20, 0, 180, 0),
             ("ERP: batch scheduler upgrade", "ERP", 21, 0, 90, 0),
             ("Payroll: tax table update", "Payroll", 10, 0, 60, 0),
@@ -279,7 +299,7 @@ public struct DemoSeed: Sendable {
             ("VPN: certificate renewal", "VPN", 22, 0, 60, 5),
         ]
         for (title, serviceName, hour, minute, length, daysAhead) in planned {
-            let begin = clock.instant(on: today.adding(days: daysAhead), minuteOfDay: hour * 60 + minute)
+            let begin = clock.instant(on: dailyRunDate.adding(days: daysAhead), minuteOfDay: hour * 60 + minute)
             var change = try Change(
                 title: title, type: .standard, risk: .low, serviceID: serviceIDs[serviceName], at: local(6, 10), by: "Change manager")
             try change.submit(at: local(6, 10), by: "Change manager")
@@ -288,7 +308,7 @@ public struct DemoSeed: Sendable {
             summary.changes += 1
         }
         _ = try await store.freezes.create(try FreezeWindow(
-            name: "Payroll run", start: clock.instant(on: today), end: clock.instant(on: today.adding(days: 1)),
+            name: "Payroll run", start: clock.instant(on: dailyRunDate), end: clock.instant(on: dailyRunDate.adding(days: 1)),
             serviceIDs: [try serviceIDs["Payroll"].orThrow()]))
 
         // Requests: a steady flow, most fulfilled, a few still open.
@@ -308,7 +328,7 @@ public struct DemoSeed: Sendable {
         }
         summary.requests = 90
 
-        // Continual improvement register.
+        // Continual improvement register (due dates from the weekly's latest run: one is late in its digest).
         let improvements: [(String, String, String, Double, Double, [Double], Int, ImprovementState)] = [
             ("Cut P2 resolution time", "Email", "mean hours to resolve P2", 10, 6, [9.5, 8.7, 8.1, 7.4], 28, .inProgress),
             ("Raise first-contact resolution", "Service Desk Portal", "% resolved at first contact", 45, 60, [47, 50, 52], -7, .inProgress),
@@ -319,7 +339,7 @@ public struct DemoSeed: Sendable {
         for (title, serviceName, metric, baseline, target, measurements, dueInDays, state) in improvements {
             var improvement = try Improvement(
                 title: title, owner: "CSI manager", serviceID: serviceIDs[serviceName], metric: metric, baseline: baseline, target: target,
-                dueDate: today.adding(days: dueInDays), at: local(50, 10), by: "CSI manager")
+                dueDate: weeklyRunDate.adding(days: dueInDays), at: local(50, 10), by: "CSI manager")
             if state != .proposed {
                 try improvement.move(to: .approved, at: local(48, 10), by: "CSI manager")
                 try improvement.move(to: .inProgress, at: local(46, 10), by: "CSI manager")
@@ -336,10 +356,10 @@ public struct DemoSeed: Sendable {
         let sender = try ListSender(address: try EmailAddress(parsing: "itsm@demo.example.org"), name: "IT Service Management")
         let lists: [(String, String, String, Set<LifecycleStage>, String, [String], [String])] = [
             ("ops-weekly", "Operations weekly", "Incidents, SLAs, availability and improvement: the week in service.",
-             [.strategy, .design, .operation, .improvement], "weekly MON 08:00",
+             [.strategy, .design, .operation, .improvement], Self.opsWeeklySchedule,
              ["priya.shah@demo.example.org", "tom.becker@demo.example.org"], ["new.colleague@demo.example.org"]),
             ("cab-daily", "CAB daily", "Yesterday's changes, today's change calendar and the approval queue.",
-             [.transition], "daily 07:30", ["cab.chair@demo.example.org", "amara.okafor@demo.example.org"], ["observer@demo.example.org"]),
+             [.transition], Self.cabDailySchedule, ["cab.chair@demo.example.org", "amara.okafor@demo.example.org"], ["observer@demo.example.org"]),
         ]
         for (slug, title, description, stages, schedule, confirmed, pending) in lists {
             let list = try await store.mailingLists.create(try MailingList(

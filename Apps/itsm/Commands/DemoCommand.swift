@@ -20,7 +20,9 @@ struct DemoCommand: AsyncParsableCommand {
             hundreds of incidents (a few breaches, two major incidents, items at risk), problems, changes
             (with a collision and a freeze-window conflict ahead), requests, improvement initiatives, and
             the lists ops-weekly and cab-daily with confirmed and pending subscribers (the pending ones are
-            sent a confirmation mail). The same --seed gives the same organisation.
+            sent a confirmation mail). Dates are relative to now (or --at), placed so that each list's
+            latest scheduled digest, the one the daemon sends first, tells the story. The same --seed and
+            --at give the same organisation.
 
             Refuses a database that already holds records or lists; --force deletes everything in it first;
             --if-empty leaves such a database alone and exits 0 (what scripts/run does on every start).
@@ -28,6 +30,7 @@ struct DemoCommand: AsyncParsableCommand {
             Examples:
               itsm demo seed
               itsm demo seed --seed 7 --force
+              itsm demo seed --seed 7 --at 2026-11-25T12:00:00Z
               itsm demo seed --if-empty
             """
         )
@@ -36,6 +39,11 @@ struct DemoCommand: AsyncParsableCommand {
 
         @Option(help: "Seed of the generator: the same seed, the same organisation.")
         var seed: UInt64 = 1
+
+        @Option(help: ArgumentHelp(
+            "Seed as if it were this instant (ISO 8601 with Z or an offset); records are dated back from it. Default: now.",
+            valueName: "instant"))
+        var at: String?
 
         @Flag(help: "Delete everything in the database (records, lists, subscribers, mail) and seed again.")
         var force = false
@@ -48,11 +56,16 @@ struct DemoCommand: AsyncParsableCommand {
 
         func validate() throws {
             if force && ifEmpty { throw ValidationError("--force and --if-empty: give one or the other") }
+            if let at, Instant(iso8601: at) == nil {
+                throw ValidationError("--at: expected an ISO 8601 instant such as 2026-11-25T12:00:00Z, got \"\(at)\"")
+            }
         }
 
         func run() async throws {
             let summary: DemoSeed.Summary? = try await options.withContext { context in
-                let demo = DemoSeed(store: context.store, subscriptions: try context.subscriptionService(), seed: seed, now: context.now)
+                let seededAt = at.flatMap { Instant(iso8601: $0) } ?? context.now
+                let service = try context.subscriptionService(now: { seededAt })
+                let demo = DemoSeed(store: context.store, subscriptions: service, seed: seed, now: seededAt)
                 if try await !demo.databaseIsEmpty() {
                     if ifEmpty { return nil }
                     guard force else {

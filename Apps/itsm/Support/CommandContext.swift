@@ -19,14 +19,14 @@ struct CommandContext: Sendable {
     /// The double opt-in service with the daemon's link-signing key (the configured one, or the one
     /// kept under the state directory, created there if neither exists yet), so links the CLI puts
     /// in mail work on the daemon's pages.
-    func subscriptionService() throws -> SubscriptionService {
+    func subscriptionService(now: @escaping @Sendable () -> Instant = { Instant(Date()) }) throws -> SubscriptionService {
         let key = try configuration.secretKey ?? SecretKeyFile.loadOrCreate(in: configuration.stateDirectory).key
         return try SubscriptionService(
             store: store, signer: try LinkTokenSigner(secretKey: key), publicBaseURL: configuration.publicURL,
             policy: SubscriptionPolicy(
                 confirmLinkLifetime: .seconds(Int64(configuration.subscriptions.confirmLinkHours) * 3600),
                 confirmationInterval: .seconds(Int64(configuration.subscriptions.resendMinutes) * 60)),
-            now: { Instant(Date()) }, logger: logger)
+            now: now, logger: logger)
     }
 
     /// The operator's name for consent records and audit trails: `--operator`, else $SUDO_USER, $USER or "cli".
