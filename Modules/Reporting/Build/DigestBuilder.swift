@@ -57,8 +57,6 @@ struct IncidentRow: Sendable {
     var openedAt: Instant
     var firstResponseAt: Instant?
     var resolvedAt: Instant?
-    var firstContact: Bool
-    var reopened: Bool
     /// Entries into and exits from on-hold, in order: (at, entering).
     var holdEvents: [(at: Instant, entering: Bool)] = []
 
@@ -115,34 +113,55 @@ struct ServiceRow: Sendable {
     var slaID: Int64?
     var createdAt: Instant
     var events: [(at: Instant, action: String, from: String?, to: String?)] = []
-
-    /// The portfolio status at `instant` by the trail; nil if the service did not exist yet.
-    func status(at instant: Instant) -> String? {
-        guard createdAt < instant else { return nil }
-        return events.last(where: { $0.at < instant && $0.to != nil })?.to ?? status
-    }
 }
 
 /// Per priority: counts in the period ("now") and the one before.
 struct PriorityCounts: Sendable {
     var openedNow = 0, openedBefore = 0, resolvedNow = 0, resolvedBefore = 0, openNow = 0, openBefore = 0
+    /// Of those resolved: at first contact, and reopened before that resolution.
+    var firstContactNow = 0, firstContactBefore = 0, reopenedNow = 0, reopenedBefore = 0
     var ageNow = [0, 0, 0, 0], ageBefore = [0, 0, 0, 0]
+}
+
+/// A count in the period and in the one before, as a flow query returns it.
+struct PeriodCount: Sendable {
+    var now = 0, before = 0
+
+    init(now: Int = 0, before: Int = 0) {
+        self.now = now
+        self.before = before
+    }
+
+    /// The `<name>_now` and `<name>_before` columns of `row`.
+    init(_ row: any SQLRow, _ name: String) throws {
+        self.init(now: try row.count("\(name)_now"), before: try row.count("\(name)_before"))
+    }
+
+    var metric: Metric { .count(now, previous: before) }
 }
 
 /// Everything the queries returned, keyed for the section builders.
 struct DigestFacts: Sendable {
     var byPriority: [Priority: PriorityCounts] = [:]
     var incidents: [IncidentRow] = []
+    var majors = PeriodCount()
     var busiest: [(serviceID: Int64, now: Int, before: Int)] = []
     var recurring: [RecurringCategory] = []
     var recurringServiceIDs: [Int64?] = []
+    var recurringCount = PeriodCount()
     var problems: [String: (now: Int, before: Int)] = [:]
+    var requestsFulfilled = PeriodCount()
     var requests: [RequestRow] = []
     var changeCounts: [String: Int] = [:]
     var changes: [ChangeRow] = []
     var planned: [PlannedChangeRow] = []
     var awaiting: [(id: Int64, title: String, serviceID: Int64?, requestedAt: Instant)] = []
     var services: [Int64: ServiceRow] = [:]
+    /// Services per portfolio status at the period's end ("now") and start ("before").
+    var servicesByStatus: [String: PeriodCount] = [:]
+    /// Service events (catalog changes) and status moves.
+    var catalogChanges = PeriodCount()
+    var statusMoves = PeriodCount()
     var slas: [Int64: ServiceLevelAgreement] = [:]
     var calendars: [Int64: BusinessCalendar] = [:]
     var freezes: [FreezeWindow] = []
@@ -175,6 +194,10 @@ struct DigestFacts: Sendable {
             counts.openedBefore = try row.count("opened_before")
             counts.resolvedNow = try row.count("resolved_now")
             counts.resolvedBefore = try row.count("resolved_before")
+            counts.firstContactNow = try row.count("first_contact_now")
+            counts.firstContactBefore = try row.count("first_contact_before")
+            counts.reopenedNow = try row.count("reopened_now")
+            counts.reopenedBefore = try row.count("reopened_before")
             byPriority[priority] = counts
         }
         for row in try await db.raw(DigestQueries.incidentBacklog(scope).sql).all() {
@@ -186,6 +209,7 @@ struct DigestFacts: Sendable {
             counts.ageBefore = try ["age_0_2_before", "age_3_7_before", "age_8_30_before", "age_31_before"].map { try row.count($0) }
             byPriority[priority] = counts
         }
+        if let row = try await db.raw(DigestQueries.majorIncidentFlow(scope).sql).first() { majors = try PeriodCount(row, "major") }
         var index: [Int64: Int] = [:]
         var held: [Int64] = []
         for row in try await db.raw(DigestQueries.incidentCandidates(scope).sql).all() {
@@ -197,8 +221,7 @@ struct DigestFacts: Sendable {
                 priority: try row.priorityValue("priority"), serviceID: try row.decode(column: "service_id", as: Int64?.self),
                 isMajor: try row.flag("is_major"), isOpen: state != "resolved" && state != "closed",
                 openedAt: try row.instant("opened_at_us"), firstResponseAt: try row.optionalInstant("first_response_at_us"),
-                resolvedAt: try row.optionalInstant("resolved_at_us"), firstContact: try row.count("first_contact") == 1,
-                reopened: try row.count("reopened") == 1))
+                resolvedAt: try row.optionalInstant("resolved_at_us")))
         }
         for query in DigestQueries.incidentPauses(held: held) {
             for row in try await db.raw(query.sql).all() {
@@ -215,12 +238,14 @@ struct DigestFacts: Sendable {
                 category: try row.decode(column: "category", as: String.self), service: nil, incidents: try row.count("incidents")))
             recurringServiceIDs.append(try row.decode(column: "service_id", as: Int64?.self))
         }
+        if let row = try await db.raw(DigestQueries.recurringCategoryFlow(scope).sql).first() { recurringCount = try PeriodCount(row, "recurring") }
     }
 
     private mutating func loadOthers(_ db: any SQLDatabase, _ scope: DigestScope) async throws {
         for row in try await db.raw(DigestQueries.problemFlow(scope).sql).all() {
             problems[try row.decode(column: "what", as: String.self)] = (try row.count("now"), try row.count("before"))
         }
+        if let row = try await db.raw(DigestQueries.requestFlow(scope).sql).first() { requestsFulfilled = try PeriodCount(row, "fulfilled") }
         for row in try await db.raw(DigestQueries.requestCandidates(scope).sql).all() {
             let state = try row.decode(column: "state", as: String.self)
             requests.append(RequestRow(
@@ -230,7 +255,7 @@ struct DigestFacts: Sendable {
                 fulfilledAt: try row.optionalInstant("fulfilled_at_us")))
         }
         if let row = try await db.raw(DigestQueries.changeFlow(scope).sql).first() {
-            for name in ["implemented", "with_outcome", "successful", "emergency", "linked"] {
+            for name in ["implemented", "with_outcome", "successful", "failed", "backed_out", "emergency", "linked"] {
                 for suffix in ["now", "before"] { changeCounts["\(name)_\(suffix)"] = try row.count("\(name)_\(suffix)") }
             }
         }
@@ -250,6 +275,13 @@ struct DigestFacts: Sendable {
             awaiting.append((
                 try row.decode(column: "id", as: Int64.self), try row.decode(column: "title", as: String.self),
                 try row.decode(column: "service_id", as: Int64?.self), try row.instant("requested_at_us")))
+        }
+        for row in try await db.raw(DigestQueries.servicesByStatus(scope).sql).all() {
+            servicesByStatus[try row.decode(column: "status", as: String.self)] = PeriodCount(now: try row.count("now"), before: try row.count("before"))
+        }
+        if let row = try await db.raw(DigestQueries.serviceFlow(scope).sql).first() {
+            catalogChanges = try PeriodCount(row, "changed")
+            statusMoves = try PeriodCount(row, "moved")
         }
         for row in try await db.raw(DigestQueries.services().sql).all() {
             let id = try row.decode(column: "id", as: Int64.self)

@@ -19,21 +19,23 @@ struct SectionBuilder {
         var firstResponse: Instant?
         var resolved: Instant?
         var isMajor: Bool
-        var firstContact: Bool
-        var reopened: Bool
         /// Index into `clockSets`, or -1 when the incident has no SLA target.
         var clocks: Int
         var toResponse: Duration?
         var toResolution: Duration?
         /// To the period's end, for incidents opened before it and open at it.
         var toEnd: Duration?
+    }
 
-        /// Business time from opening to `stop` (the first response or the resolution, if any),
-        /// or to the period's end if that comes first: what a breach or forecast is measured on.
-        func elapsed(until stop: Instant?, end: Instant, stopped: Duration?) -> Duration? {
-            if let stop, stop <= end { return stopped }
-            return toEnd
-        }
+    /// A response or resolution target that ran out within a period (see `ranOut(in:)`).
+    struct RanOut {
+        var index: Int
+        var target: Breach.Target
+        var clock: SLAClock
+        /// Business time from opening to the clock's stop, or to the period's end if that comes first.
+        var elapsed: Duration
+        var deadline: Instant
+        var pauses: [Range<Instant>]
     }
 
     init(facts: DigestFacts, scope: DigestScope, period: ReportingPeriod) {
@@ -58,7 +60,7 @@ struct SectionBuilder {
             }
             var timing = Timing(
                 opened: incident.openedAt, firstResponse: incident.firstResponseAt, resolved: incident.resolvedAt, isMajor: incident.isMajor,
-                firstContact: incident.firstContact, reopened: incident.reopened, clocks: index)
+                clocks: index)
             guard index >= 0 else { return timing }
             let calendar = clockSets[index].calendar
             func business(to stop: Instant?) -> Duration? {
@@ -81,20 +83,16 @@ struct SectionBuilder {
 
     func strategy() -> StrategySection {
         let services = scopedServices
-        let statuses = ["pipeline", "catalog", "retired"]
-        let byStatus = statuses.map { status in
-            NamedMetric(status, .count(
-                services.filter { $0.status(at: end) == status }.count,
-                previous: services.filter { $0.status(at: current.lowerBound) == status }.count))
-        }
+        let byStatus = ["pipeline", "catalog", "retired"].map { NamedMetric($0, (facts.servicesByStatus[$0] ?? PeriodCount()).metric) }
         let moved = services.flatMap { service in
             service.events.filter { $0.action == "transitioned" && current.contains($0.at) }.map {
                 StatusMove(service: service.name, from: $0.from, to: $0.to ?? service.status, at: Timestamp($0.at))
             }
         }.sorted { ($0.at, $0.service) < ($1.at, $1.service) }
-        let active = services.filter { $0.status(at: end) != nil && $0.status != "retired" }
+        // A register as it stands now: the trail does not say what an owner or SLA edit changed from.
+        let active = services.filter { $0.status != "retired" }
         return StrategySection(
-            servicesByStatus: byStatus, moved: moved,
+            servicesByStatus: byStatus, movedCount: facts.statusMoves.metric, moved: moved,
             withoutOwner: active.filter { $0.owner == nil }.map(\.name),
             withoutSLA: active.filter { $0.slaID == nil }.map(\.name),
             mostIncidents: facts.busiest.map { NamedMetric(serviceName($0.serviceID) ?? "service \($0.serviceID)", .count($0.now, previous: $0.before)) })
@@ -114,30 +112,14 @@ struct SectionBuilder {
             }
             return percent(met, of: measured)
         }
-        var breaches: [Breach] = []
-        for index in timings.indices where timings[index].clocks >= 0 && timings[index].opened < end {
-            let timing = timings[index]
-            let clocks = clockSets[timing.clocks]
-            for (target, clock, stop) in [
-                (Breach.Target.response, clocks.response, timing.firstResponse),
-                (Breach.Target.resolution, clocks.resolution, timing.resolved),
-            ] {
-                // Within the target when the clock stopped (or at the end): no deadline passed, no breach.
-                let stopped = target == .response ? timing.toResponse : timing.toResolution
-                guard let elapsed = timing.elapsed(until: stop, end: end, stopped: stopped), elapsed > clock.target else { continue }
-                let incident = facts.incidents[index]
-                let pauses = incident.pauses(until: min(stop ?? end, end))
-                guard let deadline = try? clock.deadline(from: timing.opened, pauses: pauses), current.contains(deadline),
-                      stop.map({ $0 > deadline }) ?? true else { continue }
-                breaches.append(Breach(
-                    record: incidentLine(incident), target: target, targetSeconds: clock.target.secondsValue,
-                    overrunSeconds: (elapsed - clock.target).secondsValue,
-                    breachedAt: Timestamp(deadline), calendar: clocks.calendar.name,
-                    pausedSeconds: pauses.reduce(0) { $0 + ($1.upperBound - $1.lowerBound).secondsValue }))
-            }
-        }
         // Largest overrun first; equal overruns in record order (INC-9 before INC-10).
-        breaches.sort { ($0.overrunSeconds, $1.record.number, $1.target.rawValue) > ($1.overrunSeconds, $0.record.number, $0.target.rawValue) }
+        let breaches = ranOut(in: current).map { ran in
+            Breach(
+                record: incidentLine(facts.incidents[ran.index]), target: ran.target, targetSeconds: ran.clock.target.secondsValue,
+                overrunSeconds: (ran.elapsed - ran.clock.target).secondsValue, breachedAt: Timestamp(ran.deadline),
+                calendar: clockSets[timings[ran.index].clocks].calendar.name,
+                pausedSeconds: ran.pauses.reduce(0) { $0 + ($1.upperBound - $1.lowerBound).secondsValue })
+        }.sorted { ($0.overrunSeconds, $1.record.number, $1.target.rawValue) > ($1.overrunSeconds, $0.record.number, $0.target.rawValue) }
 
         var availability: [NamedMetric] = []
         let majors = facts.incidents.filter { $0.isMajor && $0.serviceID != nil }
@@ -164,7 +146,44 @@ struct SectionBuilder {
         return DesignSection(
             responseCompliance: Metric(.percent, current: compliance(current, response: true), previous: compliance(previous, response: true)),
             resolutionCompliance: Metric(.percent, current: compliance(current, response: false), previous: compliance(previous, response: false)),
-            breaches: breaches, availability: availability, catalogChanges: catalogChanges)
+            breachCount: .count(breaches.count, previous: ranOut(in: previous).count), breaches: breaches, availability: availability,
+            catalogChangeCount: facts.catalogChanges.metric, catalogChanges: catalogChanges)
+    }
+
+    /// The targets that ran out within `range` (docs/KPIS.md, Breaches): the business time at the
+    /// range's end, or when the clock stopped if earlier, is over the target; the deadline falls in
+    /// the range; and the clock had not stopped by then. Business time, so counted here, not in SQL.
+    private func ranOut(in range: Range<Instant>) -> [RanOut] {
+        let rangeEnd = range.upperBound
+        var result: [RanOut] = []
+        for index in timings.indices where timings[index].clocks >= 0 && timings[index].opened < rangeEnd {
+            let timing = timings[index]
+            let clocks = clockSets[timing.clocks]
+            let incident = facts.incidents[index]
+            // Business time to the range's end, for a clock still running then: measured with the
+            // timings for the period's end, here (once per incident) for an earlier range.
+            var measured: Duration??
+            func elapsedAtRangeEnd() -> Duration? {
+                if let measured { return measured }
+                let value = rangeEnd == end
+                    ? timing.toEnd : clocks.calendar.businessTime(from: timing.opened, to: rangeEnd, pauses: incident.pauses(until: rangeEnd))
+                measured = .some(value)
+                return value
+            }
+            for (target, clock, stop, stopped) in [
+                (Breach.Target.response, clocks.response, timing.firstResponse, timing.toResponse),
+                (Breach.Target.resolution, clocks.resolution, timing.resolved, timing.toResolution),
+            ] {
+                // Within the target when the clock stopped (or at the range's end): no deadline passed, no breach.
+                let elapsed = if let stop, stop <= rangeEnd { stopped } else { elapsedAtRangeEnd() }
+                guard let elapsed, elapsed > clock.target else { continue }
+                let pauses = incident.pauses(until: min(stop ?? rangeEnd, rangeEnd))
+                guard let deadline = try? clock.deadline(from: timing.opened, pauses: pauses), range.contains(deadline),
+                      stop.map({ $0 > deadline }) ?? true else { continue }
+                result.append(RanOut(index: index, target: target, clock: clock, elapsed: elapsed, deadline: deadline, pauses: pauses))
+            }
+        }
+        return result
     }
 
     // MARK: Transition
@@ -178,6 +197,7 @@ struct SectionBuilder {
         }
         let leadNow = facts.changes.filter { current.contains($0.implementedAt) }.map { ($0.implementedAt - $0.requestedAt).secondsValue }
         let leadBefore = facts.changes.filter { previous.contains($0.implementedAt) }.map { ($0.implementedAt - $0.requestedAt).secondsValue }
+        // The lists name this period's records; their counts (and the previous period's) come from SQL.
         func lines(outcome: String) -> [RecordLine] {
             facts.changes.filter { current.contains($0.implementedAt) && $0.outcome == outcome }.map {
                 RecordLine(reference: "CHG-\($0.id)", title: $0.title, service: serviceName($0.serviceID), note: outcome)
@@ -202,7 +222,8 @@ struct SectionBuilder {
         }
         return TransitionSection(
             implemented: count("implemented"), successRate: share("successful", of: "with_outcome"),
-            emergencyShare: share("emergency", of: "implemented"), failed: lines(outcome: "failed"), backedOut: lines(outcome: "backed-out"),
+            emergencyShare: share("emergency", of: "implemented"), failedCount: count("failed"), backedOutCount: count("backed_out"),
+            failed: lines(outcome: "failed"), backedOut: lines(outcome: "backed-out"),
             linkedToIncidents: count("linked"), leadTimeMean: Metric(.seconds, current: mean(leadNow), previous: mean(leadBefore)),
             leadTimeMedian: Metric(.seconds, current: median(leadNow), previous: median(leadBefore)),
             upcoming: upcoming, awaitingApproval: awaiting)
@@ -238,16 +259,11 @@ struct SectionBuilder {
             Metric(.seconds, current: statistic(durations(current, response: response, business: business)),
                    previous: statistic(durations(previous, response: response, business: business)))
         }
-        func resolvedShare(_ flag: (Timing) -> Bool) -> Metric {
-            func rate(_ range: Range<Instant>) -> Double? {
-                var resolved = 0, flagged = 0
-                for timing in timings where timing.resolved.map(range.contains) == true {
-                    resolved += 1
-                    if flag(timing) { flagged += 1 }
-                }
-                return percent(flagged, of: resolved)
-            }
-            return Metric(.percent, current: rate(current), previous: rate(previous))
+        /// A share of the incidents resolved, from the per-priority counts the flow query made.
+        func resolvedShare(_ now: (PriorityCounts) -> Int, _ before: (PriorityCounts) -> Int) -> Metric {
+            let counts = facts.byPriority.values
+            func sum(_ part: (PriorityCounts) -> Int) -> Int { counts.reduce(0) { $0 + part($1) } }
+            return Metric(.percent, current: percent(sum(now), of: sum(\.resolvedNow)), previous: percent(sum(before), of: sum(\.resolvedBefore)))
         }
 
         let majors = facts.incidents.filter { $0.isMajor && $0.openedAt < end && ($0.resolvedAt.map { $0 >= current.lowerBound } ?? true) }
@@ -263,11 +279,11 @@ struct SectionBuilder {
             .count, current: Double((problems["opened"]?.now ?? 0) - (problems["resolved"]?.now ?? 0)),
             previous: Double((problems["opened"]?.before ?? 0) - (problems["resolved"]?.before ?? 0)))
 
-        func fulfilled(_ range: Range<Instant>) -> [RequestRow] { facts.requests.filter { $0.fulfilledAt.map(range.contains) == true } }
+        // Business time per request: counted here from the rows, not in SQL.
         func withinTarget(_ range: Range<Instant>) -> Double? {
             var met = 0, measured = 0
-            for request in fulfilled(range) {
-                guard let stop = request.fulfilledAt, let clocks = clocks(request.serviceID, request.priority) else { continue }
+            for request in facts.requests {
+                guard let stop = request.fulfilledAt, range.contains(stop), let clocks = clocks(request.serviceID, request.priority) else { continue }
                 measured += 1
                 if clocks.resolution.elapsed(from: request.openedAt, to: stop) <= clocks.resolution.target { met += 1 }
             }
@@ -280,9 +296,9 @@ struct SectionBuilder {
             mttaBusinessMean: timing(response: true, business: true, mean), mttaBusinessMedian: timing(response: true, business: true, median),
             mttrMean: timing(response: false, business: false, mean), mttrMedian: timing(response: false, business: false, median),
             mttrBusinessMean: timing(response: false, business: true, mean), mttrBusinessMedian: timing(response: false, business: true, median),
-            firstContactResolution: resolvedShare(\.firstContact), reopenRate: resolvedShare(\.reopened), backlogAge: buckets,
-            majorIncidents: majors, atRisk: atRisk(), problemsOpened: problemCount("opened"), knownErrorsAdded: problemCount("known-error"),
-            problemQueueGrowth: growth, requestsFulfilled: .count(fulfilled(current).count, previous: fulfilled(previous).count),
+            firstContactResolution: resolvedShare(\.firstContactNow, \.firstContactBefore), reopenRate: resolvedShare(\.reopenedNow, \.reopenedBefore),
+            backlogAge: buckets, majorIncidentCount: facts.majors.metric, majorIncidents: majors, atRisk: atRisk(), problemsOpened: problemCount("opened"),
+            knownErrorsAdded: problemCount("known-error"), problemQueueGrowth: growth, requestsFulfilled: facts.requestsFulfilled.metric,
             requestsWithinTarget: Metric(.percent, current: withinTarget(current), previous: withinTarget(previous)))
     }
 
@@ -342,7 +358,7 @@ struct SectionBuilder {
         let recurring = zip(facts.recurring, facts.recurringServiceIDs).map { category, serviceID in
             RecurringCategory(category: category.category, service: serviceName(serviceID), incidents: category.incidents)
         }
-        return ImprovementSection(initiatives: initiatives, recurringWithoutProblem: recurring)
+        return ImprovementSection(initiatives: initiatives, recurringCount: facts.recurringCount.metric, recurringWithoutProblem: recurring)
     }
 
     // MARK: Helpers

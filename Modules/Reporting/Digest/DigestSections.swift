@@ -7,15 +7,23 @@ import Domain
 public struct StrategySection: Codable, Hashable, Sendable {
     /// Services per portfolio status (pipeline, catalog, retired) at the end of the period and the previous one.
     public var servicesByStatus: [NamedMetric]
+    /// Portfolio status moves during the period (and the previous one): how many `moved` lists.
+    public var movedCount: Metric
     /// Services whose portfolio status changed during the period.
     public var moved: [StatusMove]
+    /// Services not retired without an owner / an SLA, as they stand when the digest is built: a
+    /// register, with no previous value (docs/KPIS.md says why).
     public var withoutOwner: [String]
     public var withoutSLA: [String]
     /// The services with the most incidents opened in the period (at most five), with the previous period's count.
     public var mostIncidents: [NamedMetric]
 
-    public init(servicesByStatus: [NamedMetric], moved: [StatusMove], withoutOwner: [String], withoutSLA: [String], mostIncidents: [NamedMetric]) {
+    public init(
+        servicesByStatus: [NamedMetric], movedCount: Metric, moved: [StatusMove], withoutOwner: [String], withoutSLA: [String],
+        mostIncidents: [NamedMetric]
+    ) {
         self.servicesByStatus = servicesByStatus
+        self.movedCount = movedCount
         self.moved = moved
         self.withoutOwner = withoutOwner
         self.withoutSLA = withoutSLA
@@ -58,18 +66,27 @@ public struct DesignSection: Codable, Hashable, Sendable {
     public var responseCompliance: Metric
     /// Incidents resolved in the period, share within the resolution target (business time).
     public var resolutionCompliance: Metric
+    /// Targets that ran out during the period (and the previous one): how many `breaches` lists.
+    public var breachCount: Metric
     /// Targets that ran out during the period, with how far they overran and why.
     public var breaches: [Breach]
     /// Availability per service from major-incident downtime; services with downtime in either period.
     public var availability: [NamedMetric]
+    /// Catalog changes during the period (and the previous one): how many `catalogChanges` lists.
+    public var catalogChangeCount: Metric
     /// Services added to the catalog, moved or retired, or with their details changed, during the period.
     public var catalogChanges: [CatalogChange]
 
-    public init(responseCompliance: Metric, resolutionCompliance: Metric, breaches: [Breach], availability: [NamedMetric], catalogChanges: [CatalogChange]) {
+    public init(
+        responseCompliance: Metric, resolutionCompliance: Metric, breachCount: Metric, breaches: [Breach], availability: [NamedMetric],
+        catalogChangeCount: Metric, catalogChanges: [CatalogChange]
+    ) {
         self.responseCompliance = responseCompliance
         self.resolutionCompliance = resolutionCompliance
+        self.breachCount = breachCount
         self.breaches = breaches
         self.availability = availability
+        self.catalogChangeCount = catalogChangeCount
         self.catalogChanges = catalogChanges
     }
 
@@ -128,6 +145,9 @@ public struct TransitionSection: Codable, Hashable, Sendable {
     /// Implemented changes with outcome successful, as a share of those implemented with any outcome.
     public var successRate: Metric
     public var emergencyShare: Metric
+    /// Implemented changes with outcome failed / backed-out: how many `failed` / `backedOut` list.
+    public var failedCount: Metric
+    public var backedOutCount: Metric
     public var failed: [RecordLine]
     public var backedOut: [RecordLine]
     /// Implemented changes linked to at least one incident.
@@ -140,12 +160,14 @@ public struct TransitionSection: Codable, Hashable, Sendable {
     public var awaitingApproval: [RecordLine]
 
     public init(
-        implemented: Metric, successRate: Metric, emergencyShare: Metric, failed: [RecordLine], backedOut: [RecordLine],
-        linkedToIncidents: Metric, leadTimeMean: Metric, leadTimeMedian: Metric, upcoming: [UpcomingChange], awaitingApproval: [RecordLine]
+        implemented: Metric, successRate: Metric, emergencyShare: Metric, failedCount: Metric, backedOutCount: Metric, failed: [RecordLine],
+        backedOut: [RecordLine], linkedToIncidents: Metric, leadTimeMean: Metric, leadTimeMedian: Metric, upcoming: [UpcomingChange], awaitingApproval: [RecordLine]
     ) {
         self.implemented = implemented
         self.successRate = successRate
         self.emergencyShare = emergencyShare
+        self.failedCount = failedCount
+        self.backedOutCount = backedOutCount
         self.failed = failed
         self.backedOut = backedOut
         self.linkedToIncidents = linkedToIncidents
@@ -183,7 +205,7 @@ public struct OperationSection: Codable, Hashable, Sendable {
     public var resolved: Metric
     /// Open at the period's end.
     public var backlog: Metric
-    /// Opened, resolved and backlog per priority ("P1"..."P5").
+    /// Opened, resolved and backlog per priority, P1 to P4.
     public var byPriority: [PriorityRow]
     public var mttaMean: Metric
     public var mttaMedian: Metric
@@ -197,6 +219,8 @@ public struct OperationSection: Codable, Hashable, Sendable {
     public var reopenRate: Metric
     /// Open incidents at the period's end by age: 0-2, 3-7, 8-30, >30 days.
     public var backlogAge: [NamedMetric]
+    /// Major incidents open at any time during the period (and the previous one): how many `majorIncidents` lists.
+    public var majorIncidentCount: Metric
     /// Major incidents open at any time during the period.
     public var majorIncidents: [RecordLine]
     /// Open incidents and requests whose target runs out within the next 24 business hours after the period.
@@ -213,7 +237,7 @@ public struct OperationSection: Codable, Hashable, Sendable {
         opened: Metric, resolved: Metric, backlog: Metric, byPriority: [PriorityRow], mttaMean: Metric, mttaMedian: Metric,
         mttaBusinessMean: Metric, mttaBusinessMedian: Metric, mttrMean: Metric, mttrMedian: Metric, mttrBusinessMean: Metric,
         mttrBusinessMedian: Metric, firstContactResolution: Metric, reopenRate: Metric, backlogAge: [NamedMetric],
-        majorIncidents: [RecordLine], atRisk: [AtRisk], problemsOpened: Metric, knownErrorsAdded: Metric, problemQueueGrowth: Metric,
+        majorIncidentCount: Metric, majorIncidents: [RecordLine], atRisk: [AtRisk], problemsOpened: Metric, knownErrorsAdded: Metric, problemQueueGrowth: Metric,
         requestsFulfilled: Metric, requestsWithinTarget: Metric
     ) {
         self.opened = opened
@@ -231,6 +255,7 @@ public struct OperationSection: Codable, Hashable, Sendable {
         self.firstContactResolution = firstContactResolution
         self.reopenRate = reopenRate
         self.backlogAge = backlogAge
+        self.majorIncidentCount = majorIncidentCount
         self.majorIncidents = majorIncidents
         self.atRisk = atRisk
         self.problemsOpened = problemsOpened
@@ -280,11 +305,14 @@ public struct AtRisk: Codable, Hashable, Sendable {
 public struct ImprovementSection: Codable, Hashable, Sendable {
     /// Initiatives not completed or cancelled before the period began.
     public var initiatives: [Initiative]
+    /// Recurring categories without a problem in the period (and the previous one): how many `recurringWithoutProblem` lists.
+    public var recurringCount: Metric
     /// Incident categories with at least three incidents opened in the period for one service and no problem record.
     public var recurringWithoutProblem: [RecurringCategory]
 
-    public init(initiatives: [Initiative], recurringWithoutProblem: [RecurringCategory]) {
+    public init(initiatives: [Initiative], recurringCount: Metric, recurringWithoutProblem: [RecurringCategory]) {
         self.initiatives = initiatives
+        self.recurringCount = recurringCount
         self.recurringWithoutProblem = recurringWithoutProblem
     }
 

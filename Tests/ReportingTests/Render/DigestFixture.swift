@@ -23,6 +23,7 @@ enum DigestFixture {
         let (list, period) = try heading()
         let strategy = StrategySection(
             servicesByStatus: [NamedMetric("pipeline", .count(2, previous: 3)), NamedMetric("catalog", .count(14, previous: 13)), NamedMetric("retired", .count(1, previous: 1))],
+            movedCount: .count(1, previous: 2),
             moved: [StatusMove(service: "Email archive", from: "pipeline", to: "catalog", at: try instant("2026-11-17T13:30:00Z"))],
             withoutOwner: ["Print service"],
             withoutSLA: ["Print service", "Wiki"],
@@ -31,6 +32,7 @@ enum DigestFixture {
         let design = DesignSection(
             responseCompliance: Metric(.percent, current: 97.5, previous: 95.0),
             resolutionCompliance: Metric(.percent, current: 88.9, previous: 91.4),
+            breachCount: .count(2, previous: 3),
             breaches: [
                 Breach(
                     record: RecordLine(reference: "INC-1042", title: incidentTitle, service: "Payroll", priority: 2),
@@ -44,12 +46,15 @@ enum DigestFixture {
                 ),
             ],
             availability: [NamedMetric("Payroll", Metric(.percent, current: 99.2, previous: 100)), NamedMetric("Email", Metric(.percent, current: 100, previous: 99.7))],
+            catalogChangeCount: .count(1, previous: 0),
             catalogChanges: [CatalogChange(service: "Email archive", change: "moved to catalog", at: try instant("2026-11-17T13:30:00Z"))]
         )
         let transition = TransitionSection(
             implemented: .count(12, previous: 9),
             successRate: Metric(.percent, current: 91.7, previous: 100),
             emergencyShare: Metric(.percent, current: 8.3, previous: 11.1),
+            failedCount: .count(1, previous: 0),
+            backedOutCount: .count(0, previous: 1),
             failed: [RecordLine(reference: "CHG-311", title: "Upgrade the payroll database to version 16", service: "Payroll", note: "failed, rolled forward")],
             backedOut: [],
             linkedToIncidents: .count(1, previous: 0),
@@ -90,6 +95,7 @@ enum DigestFixture {
                 NamedMetric("0-2 days", .count(3, previous: 4)), NamedMetric("3-7 days", .count(2, previous: 1)),
                 NamedMetric("8-30 days", .count(4, previous: 4)), NamedMetric(">30 days", .count(1_195, previous: 1_194)),
             ],
+            majorIncidentCount: .count(1, previous: 2),
             majorIncidents: [RecordLine(reference: "INC-1040", title: "Core switch failure in the first data centre", service: "Network", priority: 1, note: "resolved after 3 h 20 min")],
             atRisk: [
                 AtRisk(
@@ -113,6 +119,7 @@ enum DigestFixture {
                     dueDate: try day("2026-10-31"), state: "in progress", standing: .late
                 ),
             ],
+            recurringCount: .count(1, previous: 1),
             recurringWithoutProblem: [RecurringCategory(category: "Printing", service: "Print service", incidents: 4)]
         )
         return Digest(
@@ -129,19 +136,24 @@ enum DigestFixture {
         let zero = Metric.count(0, previous: 0)
         return Digest(
             list: list, period: period, generatedAt: try instant("2026-11-23T08:00:00Z"),
-            strategy: StrategySection(servicesByStatus: [NamedMetric("catalog", .count(14, previous: 14))], moved: [], withoutOwner: [], withoutSLA: [], mostIncidents: []),
-            design: DesignSection(responseCompliance: noPercent, resolutionCompliance: noPercent, breaches: [], availability: [], catalogChanges: []),
+            strategy: StrategySection(servicesByStatus: [NamedMetric("catalog", .count(14, previous: 14))], movedCount: zero, moved: [], withoutOwner: [], withoutSLA: [],
+                mostIncidents: []),
+            design: DesignSection(
+                responseCompliance: noPercent, resolutionCompliance: noPercent, breachCount: zero, breaches: [], availability: [],
+                catalogChangeCount: zero, catalogChanges: []
+            ),
             transition: TransitionSection(
-                implemented: zero, successRate: noPercent, emergencyShare: noPercent, failed: [], backedOut: [], linkedToIncidents: zero,
+                implemented: zero, successRate: noPercent, emergencyShare: noPercent, failedCount: zero, backedOutCount: zero, failed: [],
+                backedOut: [], linkedToIncidents: zero,
                 leadTimeMean: noTime, leadTimeMedian: noTime, upcoming: [], awaitingApproval: []
             ),
             operation: OperationSection(
                 opened: zero, resolved: zero, backlog: zero, byPriority: [], mttaMean: noTime, mttaMedian: noTime, mttaBusinessMean: noTime,
                 mttaBusinessMedian: noTime, mttrMean: noTime, mttrMedian: noTime, mttrBusinessMean: noTime, mttrBusinessMedian: noTime,
-                firstContactResolution: noPercent, reopenRate: noPercent, backlogAge: [], majorIncidents: [], atRisk: [], problemsOpened: zero,
+                firstContactResolution: noPercent, reopenRate: noPercent, backlogAge: [], majorIncidentCount: zero, majorIncidents: [], atRisk: [], problemsOpened: zero,
                 knownErrorsAdded: zero, problemQueueGrowth: zero, requestsFulfilled: zero, requestsWithinTarget: noPercent
             ),
-            improvement: ImprovementSection(initiatives: [], recurringWithoutProblem: [])
+            improvement: ImprovementSection(initiatives: [], recurringCount: zero, recurringWithoutProblem: [])
         )
     }
 
