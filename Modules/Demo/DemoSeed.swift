@@ -37,7 +37,7 @@ public struct DemoSeed: Sendable {
     /// Every table the demo writes or `reset()` empties, children before parents.
     static let tables = [
         "outbox_payloads", "outbox_messages", "mail_bounces", "digest_runs", "consent_records", "subscriptions", "subscribers",
-        "suppressions", "mailing_lists", "change_incidents", "change_votes", "record_events", "incidents", "changes", "problems",
+        "suppressions", "mailing_lists", "imported_records", "change_incidents", "change_votes", "record_events", "incidents", "changes", "problems",
         "requests", "improvements", "freeze_windows", "services", "sla_targets", "slas", "calendars",
     ]
 

@@ -136,6 +136,59 @@ struct ImportExportCommandTests {
         }
     }
 
+    @Test("importing the same export again makes no duplicates: ids seen before (or earlier in the file) from the same --source are skipped as already-imported", arguments: Engine.available)
+    func reimport(engine: Engine) async throws {
+        try await CLISession.with(engine) { cli in
+            // INC1 twice in the file; a row without an id; a rejected row, whose id is not remembered.
+            let first = """
+                id,title,impact,urgency,state\r
+                INC1,Mail down,high,high,new\r
+                INC2,VPN slow,low,medium,new\r
+                INC1,Mail down (again),high,high,new\r
+                ,No id,low,low,new\r
+                INC3,Bad,,low,new\r
+
+                """
+            try Self.write(first, "first.csv", in: cli)
+            let once = try await cli.succeed(["import", "incidents", "first.csv"])
+            #expect(once.standardOutput == """
+                line 6: impact: '' is not valid; expected a value (impact is required)
+                Imported 4 rows (1 already-imported, 3 new); rejected 1.
+
+                """, "\(once.output)")
+            #expect(try await cli.count("SELECT COUNT(*) FROM incidents") == 3)
+
+            // A newer export: the old rows again, INC3 fixed, INC4 new.
+            let newer = """
+                id,title,impact,urgency,state\r
+                INC1,Mail down,high,high,new\r
+                INC2,VPN slow,low,medium,new\r
+                INC3,Bad,low,low,new\r
+                INC4,Printer,low,low,new\r
+                ,No id,low,low,new\r
+
+                """
+            try Self.write(newer, "newer.csv", in: cli)
+            let again = try await cli.succeed(["import", "incidents", "newer.csv", "--json"])
+            let report = try JSONDecoder().decode(RecordImportJSON.self, from: Data(again.standardOutput.utf8))
+            #expect(report.outcomes == ["already-imported": 2, "new": 3], "\(again.output)")
+            #expect(report.rejected == 0)
+            // Only INC3, INC4 and the row without an id were written.
+            #expect(try await cli.count("SELECT COUNT(*) FROM incidents") == 6)
+            #expect(try await cli.count("SELECT COUNT(*) FROM incidents WHERE title = 'Mail down'") == 1)
+            #expect(try await cli.count("SELECT COUNT(*) FROM imported_records WHERE source = 'import'") == 4)
+
+            // Another tool's INC1 is another record; the same ids under --source jira are new there.
+            let other = try await cli.succeed(["import", "incidents", "newer.csv", "--source", "jira"])
+            #expect(other.standardOutput == "Imported 5 rows (5 new); rejected 0.\n", "\(other.output)")
+            #expect(try await cli.count("SELECT COUNT(*) FROM incidents") == 11)
+
+            // Each remembered id points at the record its row became.
+            #expect(try await cli.count(
+                "SELECT COUNT(*) FROM imported_records r JOIN incidents i ON i.id = r.record_id WHERE r.source_id = 'INC4' AND i.title = 'Printer'") == 2)
+        }
+    }
+
     @Test("a ServiceNow-style CSV through --map: local times on --time-zone, display states, unmapped columns ignored with a note")
     func serviceNowMapping() async throws {
         try await CLISession.with(.sqlite) { cli in

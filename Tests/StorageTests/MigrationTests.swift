@@ -20,9 +20,10 @@ struct MigrationTests {
         (4, "digest indexes and the empty-digest choice"),
         (5, "digest runs"),
         (6, "hold events index"),
+        (7, "imported record ids"),
     ]
     static let versions = released.map(\.version)
-    static let latest = 6
+    static let latest = 7
 
     @Test("released migrations are never renumbered or renamed, only appended")
     func migrationsAreAppendOnly() {

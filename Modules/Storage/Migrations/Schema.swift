@@ -12,7 +12,21 @@ public enum Schema {
         Migration(version: 4, name: "digest indexes and the empty-digest choice", apply: v4),
         Migration(version: 5, name: "digest runs", apply: v5),
         Migration(version: 6, name: "hold events index", apply: v6),
+        Migration(version: 7, name: "imported record ids", apply: v7),
     ]
+
+    /// Which record an import made of another tool's record (its `id` in the file, under the
+    /// import's source name), so importing the same export again skips what is already here.
+    static func v7(_ db: any SQLDatabase) async throws {
+        try await db.create(table: "imported_records")
+            .column("record_kind", type: .text, .notNull)
+            .column("source", type: .text, .notNull)
+            .column("source_id", type: .text, .notNull)
+            .column("record_id", type: .bigint, .notNull)
+            .column("imported_at_us", type: .bigint, .notNull)
+            .primaryKey("record_kind", "source", "source_id")
+            .run()
+    }
 
     /// The incidents' hold and resume events, which the digest's SLA clocks need, in a small
     /// partial index: without it PostgreSQL scans every audit event to find them.

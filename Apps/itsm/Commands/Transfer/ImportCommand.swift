@@ -15,7 +15,7 @@ struct ImportCommand: AsyncParsableCommand {
           incidents  title* description category impact* urgency* service major state assignee opened_at responded_at resolved_at closed_at
           problems   title* description service root-cause workaround known_error state opened_at known_error_at resolved_at closed_at
           changes    title* type* risk* description service approvers start end state outcome opened_at decided_at implemented_at reviewed_at closed_at
-        (* required.) Every kind also reads id (not kept: records get new ids) and time-zone. Values are ours: impact and urgency high, medium or low; states as `itsm KIND list --help` lists them (case, spaces and underscores ignored: "In Progress" is in-progress); services and SLAs by id or name; approvers separated by ';' or ','. Instants are ISO 8601 with Z or an offset (+01:00 or +0100), or local times (2024-01-15 09:30:00) on the clock of the row's time-zone, else --time-zone, else UTC. An empty value is absent.
+        (* required.) Every kind also reads id and time-zone. The id is the other tool's: records get ids of ours, and each id is remembered with the record it became, per --source, so a row whose id was imported before from the same source (or earlier in the file) is skipped and counted as already-imported: importing the same export twice, or a newer export with the old rows in it, makes no duplicates. Rows without an id are always imported. Values are ours: impact and urgency high, medium or low; states as `itsm KIND list --help` lists them (case, spaces and underscores ignored: "In Progress" is in-progress); services and SLAs by id or name; approvers separated by ';' or ','. Instants are ISO 8601 with Z or an offset (+01:00 or +0100), or local times (2024-01-15 09:30:00) on the clock of the row's time-zone, else --time-zone, else UTC. An empty value is absent.
 
         History: each record is created at opened_at (default: now) by the operator (default "import"), then moved through the domain's own steps to its state, each at the row's instant for it, so its audit trail and columns agree: an incident is assigned at opened_at when it has an assignee, gets its first response at responded_at, goes in-progress or on-hold at responded_at (else opened_at), is resolved at resolved_at and closed at closed_at; a problem investigates from opened_at, becomes a known error at known_error_at, is resolved at resolved_at and closed at closed_at; a change is submitted at opened_at, decided by the CAB at decided_at (every approver approves, or the first one rejects, comment "imported"), scheduled then for its start..end window, implemented with its outcome at implemented_at, reviewed at reviewed_at, closed or cancelled at closed_at; a service is created in its status. A state that needs an instant needs its column (a closed incident needs resolved_at and closed_at); instants must follow each other. Intermediate history the file does not have (holds, reopenings, reassignments) is not invented.
 
@@ -29,6 +29,7 @@ struct ImportCommand: AsyncParsableCommand {
           # Jira-like (issues from the REST API as JSON Lines):
           itsm import problems issues.jsonl --map fields.summary=title --map fields.description=description --map fields.created=opened_at --map fields.resolutiondate=resolved_at --map fields.status.name=state
           itsm import changes changes.json --format json --all-or-nothing --operator migration --json
+          itsm import incidents jira-incidents.csv --source jira
         """
     )
 
@@ -53,6 +54,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("time-zone"), help: "IANA time zone of local times in the file (default UTC).")
     var timeZone: String?
 
+    @Option(name: .long, help: "The tool the file comes from; its ids are remembered under this name (default: import).")
+    var source = "import"
+
     @Flag(name: .long, help: "Import nothing if any row is rejected (one transaction).")
     var allOrNothing = false
 
@@ -67,6 +71,7 @@ struct ImportCommand: AsyncParsableCommand {
             throw ValidationError("--time-zone: '\(timeZone)' is not an IANA time zone such as Europe/Berlin")
         }
         if operatorName.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--operator: expected a name") }
+        if source.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("--source: expected a name, such as servicenow") }
         _ = try mapping(for: kind)
     }
 
@@ -99,7 +104,7 @@ struct ImportCommand: AsyncParsableCommand {
             let report = CSVImportReport(
                 file: file, format: json ? .json : .text, progress: CSVImportProgress(totalBytes: source.totalBytes), unit: source.unit)
             let job = RecordImport<Record>(
-                store: context.store, source: source, mapping: mapping,
+                store: context.store, source: source, sourceName: self.source, mapping: mapping,
                 references: References(store: context.store, cache: try await ReferenceCache.load(context.store)),
                 report: report, now: context.now, actor: operatorName, timeZone: timeZone
             )

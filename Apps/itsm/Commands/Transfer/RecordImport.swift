@@ -8,9 +8,17 @@ import Synchronization
 /// missing reference), the batch goes back to its savepoint and is inserted again row by row, each
 /// in a savepoint of its own, so only the failing rows are rejected. A rejected row is reported with
 /// its line (CSV) or record number (JSON) and the reason naming the field; the rest go on.
+///
+/// A row's `id` (the other tool's) is remembered with the record it became, under `sourceName`: a
+/// row whose id was imported before from the same source, or earlier in the same file, is not
+/// written again and counts as `already-imported`. Rows without an id are always written.
 struct RecordImport<Record: ImportableRecord>: Sendable {
+    static var alreadyImported: String { "already-imported" }
+
     let store: Store
     let source: ImportSource
+    /// The name of the tool the file comes from: ids are unique within it (`--source`).
+    let sourceName: String
     let mapping: ImportMapping
     let references: References
     let report: CSVImportReport
@@ -31,7 +39,7 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
 
     private func process(_ entries: [ImportEntry], in tx: StorageTransaction) async throws -> [(line: Int, outcome: ImportOutcome)] {
         var outcomes: [(line: Int, outcome: ImportOutcome)] = []
-        var built: [(position: Int, record: Record)] = []
+        var built: [(position: Int, sourceID: String?, record: Record)] = []
         for entry in entries {
             switch entry {
             case let .malformed(position, reason):
@@ -42,27 +50,49 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
                 if !unknown.isEmpty, source.columns == nil { ignored.keys.withLock { $0.formUnion(unknown) } }
                 if fields["time-zone"] == nil { fields["time-zone"] = timeZone ?? "UTC" }
                 do {
-                    built.append((position, try await Record.imported(fields, references: references, now: now, by: actor)))
+                    let record = try await Record.imported(fields, references: references, now: now, by: actor)
+                    built.append((position, fields.text("id"), record))
                 } catch where Self.isRowFailure(error) {
                     outcomes.append((position, .rejected(reason: failureMessage(error))))
                 }
             }
         }
 
+        // Rows whose id is already here (imported before, or earlier in this file) are not written again.
+        let kind = Record.State.recordKind
+        var seen = try await store.importedRecords.recordIDs(kind: kind, source: sourceName, sourceIDs: built.compactMap(\.sourceID), in: tx)
+        var fresh: [(position: Int, sourceID: String?, record: Record)] = []
+        for row in built {
+            if let sourceID = row.sourceID {
+                guard seen[sourceID] == nil else {
+                    outcomes.append((row.position, .accepted(Self.alreadyImported)))
+                    continue
+                }
+                seen[sourceID] = 0
+            }
+            fresh.append(row)
+        }
+
         let repository = Record.repository(store)
+        let write: @Sendable ((position: Int, sourceID: String?, record: Record), StorageTransaction) async throws -> Void = { [store, sourceName, now] row, tx in
+            let id = try await repository.create(row.record, in: tx)
+            if let sourceID = row.sourceID {
+                try await store.importedRecords.remember(kind: kind, source: sourceName, sourceID: sourceID, recordID: id, at: now, in: tx)
+            }
+        }
         do {
             try await tx.savepoint { tx in
-                for (_, record) in built { _ = try await repository.create(record, in: tx) }
+                for row in fresh { try await write(row, tx) }
             }
-            outcomes += built.map { ($0.position, .accepted($0.record.currentState.rawValue)) }
+            outcomes += fresh.map { ($0.position, .accepted($0.record.currentState.rawValue)) }
         } catch where Self.isRowFailure(error) {
             // Back at the savepoint, nothing of the batch is written: one by one, so only the failing rows go.
-            for (position, record) in built {
+            for row in fresh {
                 do {
-                    _ = try await tx.savepoint { tx in try await repository.create(record, in: tx) }
-                    outcomes.append((position, .accepted(record.currentState.rawValue)))
+                    try await tx.savepoint { tx in try await write(row, tx) }
+                    outcomes.append((row.position, .accepted(row.record.currentState.rawValue)))
                 } catch where Self.isRowFailure(error) {
-                    outcomes.append((position, .rejected(reason: failureMessage(error))))
+                    outcomes.append((row.position, .rejected(reason: failureMessage(error))))
                 }
             }
         }
