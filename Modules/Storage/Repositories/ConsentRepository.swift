@@ -7,11 +7,17 @@ public struct Erasure: Hashable, Sendable {
     public var subscriberFound: Bool
     public var subscriptions: Int
     public var consentRecords: Int
+    /// Outbox messages to the address not yet sent (queued, retrying, failed or being sent), deleted.
+    public var outboxMessagesDeleted: Int
+    /// Outbox messages sent to the address, kept without recipients, bytes or replies.
+    public var outboxMessagesRedacted: Int
 
-    public init(subscriberFound: Bool, subscriptions: Int, consentRecords: Int) {
+    public init(subscriberFound: Bool, subscriptions: Int, consentRecords: Int, outboxMessagesDeleted: Int = 0, outboxMessagesRedacted: Int = 0) {
         self.subscriberFound = subscriberFound
         self.subscriptions = subscriptions
         self.consentRecords = consentRecords
+        self.outboxMessagesDeleted = outboxMessagesDeleted
+        self.outboxMessagesRedacted = outboxMessagesRedacted
     }
 }
 
@@ -34,9 +40,10 @@ public struct ConsentRepository: Sendable {
     }
 
     /// Erases the subscriber of `address` with its subscriptions, their audit trails and its consent
-    /// records, and the outbox's bounce count for it, in one transaction. Only the address's hash is
-    /// left, in the suppression list with source `erased`, so the address cannot be subscribed again
-    /// until an administrator lifts that suppression.
+    /// records, and what the outbox keeps about it (its bounce count, its unsent mail, the recipients
+    /// and bytes of its sent mail; see `OutboxRepository.withdrawMessages`), in one transaction. Only
+    /// the address's hash is left, in the suppression list with source `erased`, so the address
+    /// cannot be subscribed again until an administrator lifts that suppression.
     @discardableResult
     public func erase(_ address: EmailAddress, at: Instant) async throws -> Erasure {
         let key = AddressKey(address)
@@ -56,8 +63,8 @@ public struct ConsentRepository: Sendable {
                 try await db.delete(from: Self.table).where("subscriber_id", .equal, SQLBind(id)).run()
                 try await db.delete(from: "subscribers").where("id", .equal, SQLBind(id)).run()
             }
-            // The outbox keeps bounced addresses in clear text (lower-cased, as the key).
-            try await db.delete(from: "mail_bounces").where("address", .equal, SQLBind(key.key)).run()
+            // The outbox keeps addresses in clear text: bounce counts (lower-cased, as the key), envelopes and bytes.
+            (erasure.outboxMessagesDeleted, erasure.outboxMessagesRedacted) = try await OutboxRepository.withdrawMessages(to: key, at: at, on: db)
             // An earlier suppression becomes the erasure; its reason may quote the address, so it goes.
             let suppress: SQLQueryString = """
                 INSERT INTO suppressions (address_hash, reason, source, created_at_us)

@@ -325,56 +325,6 @@ public struct OutboxRepository: Sendable {
         }
     }
 
-    /// Counts a permanent refusal of each address; an address reaching `threshold` refusals is
-    /// suppressed. Returns the addresses suppressed by this call.
-    @discardableResult
-    public func recordPermanentRefusal(of addresses: [String], reply: String, at now: Instant, threshold: Int) async throws -> [String] {
-        let keys = Array(Set(addresses.map { $0.lowercased() })).sorted()
-        guard !keys.isEmpty else { return [] }
-        let at = now.microsecondsSinceEpoch
-        let threshold = Int64(max(1, threshold))
-        let reply = String(reply.prefix(1000))
-        return try await database.transaction { db in
-            var suppressed: [String] = []
-            for address in keys {
-                // One statement, so concurrent instances neither lose a count nor collide on the key.
-                let upsert: SQLQueryString = """
-                    INSERT INTO mail_bounces (address, permanent_failures, last_reply, last_at_us, suppressed_at_us)
-                    VALUES (\(bind: address), 1, \(bind: reply), \(bind: at), CASE WHEN 1 >= \(bind: threshold) THEN \(bind: at) END)
-                    ON CONFLICT (address) DO UPDATE SET
-                        permanent_failures = mail_bounces.permanent_failures + 1,
-                        last_reply = excluded.last_reply,
-                        last_at_us = excluded.last_at_us,
-                        suppressed_at_us = COALESCE(mail_bounces.suppressed_at_us,
-                            CASE WHEN mail_bounces.permanent_failures + 1 >= \(bind: threshold) THEN excluded.last_at_us END)
-                    RETURNING suppressed_at_us
-                    """
-                let row = try await db.raw(upsert).first()
-                if try row?.optionalInt64("suppressed_at_us") == at { suppressed.append(address) }
-            }
-            return suppressed
-        }
-    }
-
-    /// Which of `addresses` are suppressed (compared lower-cased): by hard bounces here, or on the
-    /// suppression list (an administrator's suppression or a GDPR erasure, kept as a hash).
-    public func suppressed(among addresses: [String]) async throws -> Set<String> {
-        let keys = Array(Set(addresses.map { $0.lowercased() }))
-        guard !keys.isEmpty else { return [] }
-        let byHash = Dictionary(keys.map { (AddressKey(lowercasedKey: $0).hash, $0) }, uniquingKeysWith: { first, _ in first })
-        return try await database.withSession { db in
-            let bounced = try await db.select().column("address").from("mail_bounces")
-                .where("address", .in, SQLBind.group(keys))
-                .where("suppressed_at_us", .isNot, SQLLiteral.null)
-                .all()
-            let listed = try await db.select().column("address_hash").from("suppressions")
-                .where("address_hash", .in, SQLBind.group(Array(byHash.keys)))
-                .all()
-            return Set(try bounced.map { try $0.string("address") })
-                .union(try listed.compactMap { byHash[try $0.string("address_hash")] })
-        }
-    }
-
     static func decode(_ row: any SQLRow, data: [UInt8]) throws -> OutboxMessage {
         let table = "outbox_messages"
         return OutboxMessage(
