@@ -46,6 +46,30 @@ private func rejection(_ token: String, _ action: LinkAction, now: Instant = mon
 
 @Suite("LinkToken: signed confirm and unsubscribe links")
 struct LinkTokenTests {
+    // MARK: Expired but genuine
+
+    @Test("signedLink gives an expired token's fields with isExpired, while verify refuses it; a tampered one is refused by both")
+    func signedLinkAfterExpiry() throws {
+        let signer = try makeSigner()
+        let before = try signer.signedLink(goldenConfirm, expecting: .confirm, now: confirmExpiry - .seconds(1))
+        #expect(before.subscriptionID == 42 && before.expiresAt == confirmExpiry && !before.isExpired)
+        let after = try signer.signedLink(goldenConfirm, expecting: .confirm, now: confirmExpiry)
+        #expect(after.subscriptionID == 42 && after.expiresAt == confirmExpiry && after.isExpired)
+        #expect(rejection(goldenConfirm, .confirm, now: confirmExpiry, signer: signer) == .expired(at: confirmExpiry))
+
+        // The last HMAC byte changed (its character's low bits are unused, so change the one before).
+        var characters = Array(goldenConfirm)
+        characters[characters.count - 2] = characters[characters.count - 2] == "f" ? "g" : "f"
+        let tampered = String(characters)
+        #expect(throws: LinkTokenError.badSignature) { try signer.signedLink(tampered, expecting: .confirm, now: confirmExpiry) }
+        #expect(throws: LinkTokenError.wrongAction(expected: .unsubscribe, found: .confirm)) {
+            try signer.signedLink(goldenConfirm, expecting: .unsubscribe, now: confirmExpiry)
+        }
+        #expect(throws: LinkTokenError.badSignature) {
+            try makeSigner(String(repeating: "r", count: 32)).signedLink(goldenConfirm, expecting: .confirm, now: confirmExpiry)
+        }
+    }
+
     // MARK: Golden values
 
     @Test("golden: key, id 42, unsubscribe, no expiry gives a fixed token whose payload is 01 02 | 00..2A | 00..00")

@@ -248,38 +248,65 @@ struct PageSecurityTests {
 
     // MARK: Enumeration
 
-    @Test("new, pending, confirmed, unsubscribed and suppressed addresses get byte-identical answers (but for Date), and only the new one is mailed")
-    func sameBytesWhateverTheState() async throws {
-        try await withLivePages(.sqlite) { pages in
-            _ = try await pages.service.subscribe(listSlug: "ops-weekly", address: "pending@example.org", method: Self.web)
-            _ = try await confirmedSubscription(pages, "confirmed@example.org")
-            let leaving = try await confirmedSubscription(pages, "left@example.org")
+    /// Local parts of one length, so an answer that echoes the address (a refused name) differs
+    /// between states only if the state shows: each address is masked with one of the same length.
+    static let probes = [
+        "new": "new-one@example.org", "pending": "pending@example.org", "confirmed": "confirm@example.org",
+        "unsubscribed": "leaving@example.org", "suppressed": "blocked@example.org", "erased": "erasure@example.org",
+    ]
+
+    @Test("new, pending, confirmed, unsubscribed, suppressed and erased addresses get byte-identical answers (but for Date), good name or bad, and only the new one is mailed",
+          arguments: StoreEngine.available)
+    func sameBytesWhateverTheState(engine: StoreEngine) async throws {
+        try await withLivePages(engine) { pages in
+            let probe = { (state: String) in Self.probes[state] ?? "" }
+            _ = try await pages.service.subscribe(listSlug: "ops-weekly", address: probe("pending"), method: Self.web)
+            _ = try await confirmedSubscription(pages, probe("confirmed"))
+            let leaving = try await confirmedSubscription(pages, probe("unsubscribed"))
             _ = try await pages.service.unsubscribe(
                 token: try linkToken(in: pages.service.unsubscribeLink(subscriptionID: leaving).absoluteString), method: Self.web)
             _ = try await pages.store.suppressions.suppress(
-                try EmailAddress(parsing: "blocked@example.org"), source: .admin, reason: "asked by phone", by: .cli(operator: "root", reason: nil), at: start)
+                try EmailAddress(parsing: probe("suppressed")), source: .admin, reason: "asked by phone", by: .cli(operator: "root", reason: nil), at: start)
+            _ = try await confirmedSubscription(pages, probe("erased"))
+            try await pages.store.consent.erase(try EmailAddress(parsing: probe("erased")), at: start)
             let queued = try await pages.store.outbox.list().count
+            // pending's, confirmed's and leaving's confirmations; erasure's went with the erasure.
             #expect(queued == 3)
 
             let browser = [("Origin", pages.origin), ("User-Agent", "Mozilla/5.0 (probe)")]
-            var answers: [String: WireResponse] = [:]
-            for address in ["new@example.org", "pending@example.org", "confirmed@example.org", "left@example.org", "blocked@example.org"] {
-                answers[address] = try await pages.post("/lists/ops-weekly/subscribe", form: [("email", address), ("name", "")], headers: browser)
-            }
-            let reference = try #require(answers["new@example.org"])
-            #expect(reference.status == 200)
-            #expect(reference.header("Date") != nil)
-            #expect(reference.text.contains("<title>Check your inbox</title>"))
-            for (address, answer) in answers.sorted(by: { $0.key < $1.key }) {
-                #expect(answer.bytesWithoutDate == reference.bytesWithoutDate, "\(address): \(String(decoding: answer.bytes, as: UTF8.self))")
-                #expect(answer.bytes.count == reference.bytes.count, "\(address)")
+            // A good (empty) name, a bell character, and 300 characters (at most 200 are allowed).
+            for name in ["", "Eve\u{07}", String(repeating: "n", count: 300)] {
+                var answers: [String: WireResponse] = [:]
+                for (state, address) in Self.probes {
+                    answers[state] = try await pages.post("/lists/ops-weekly/subscribe", form: [("email", address), ("name", name)], headers: browser)
+                }
+                let reference = try #require(answers["new"])
+                #expect(reference.header("Date") != nil)
+                if name.isEmpty {
+                    #expect(reference.status == 200)
+                    #expect(reference.text.contains("<title>Check your inbox</title>"))
+                } else {
+                    #expect(reference.status == 400)
+                    #expect(reference.text.contains("<p class=\"error\" role=\"alert\">name: "))
+                }
+                let masked = { (state: String) -> [UInt8] in
+                    let text = String(decoding: answers[state]?.bytesWithoutDate ?? [], as: UTF8.self)
+                    return Array(text.replacingOccurrences(of: probe(state), with: "address@example.org").utf8)
+                }
+                for state in Self.probes.keys.sorted() {
+                    #expect(answers[state]?.status == reference.status, "\(state), name \(name.debugDescription)")
+                    #expect(masked(state) == masked("new"), "\(state), name \(name.debugDescription): \(answers[state]?.text ?? "")")
+                }
             }
 
-            // Only the new address is mailed: pending and left (pending again) had a confirmation in the
-            // last ten minutes, confirmed needs none, and blocked is never mailed.
+            // Only the new address is mailed (once, with the good name): pending and leaving (pending
+            // again) had a confirmation in the last ten minutes, confirmed needs none, and blocked and
+            // erasure are never mailed.
             let recipients = try await pages.store.outbox.list().dropFirst(queued).flatMap(\.recipients)
-            #expect(recipients == ["new@example.org"])
-            #expect(try await pages.store.subscriptions.existingSubscriber(try EmailAddress(parsing: "blocked@example.org")) == nil)
+            #expect(recipients == [probe("new")])
+            for state in ["suppressed", "erased"] {
+                #expect(try await pages.store.subscriptions.existingSubscriber(try EmailAddress(parsing: probe(state))) == nil)
+            }
         }
     }
 

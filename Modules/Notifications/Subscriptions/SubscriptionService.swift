@@ -41,7 +41,8 @@ public struct SubscriptionService: Sendable {
     /// confirmation mail in the same transaction. Lists without opt-in are confirmed at once.
     ///
     /// Answers `.checkYourInbox` whatever the address's prior state (suppressed and erased addresses
-    /// included, for which nothing is written); only a bad address or an unknown list is an error.
+    /// included, for which nothing is written); only bad input (address, name, consent evidence) or
+    /// an unknown list is an error, and the input is checked in full before any state is read.
     public func subscribe(
         listSlug: String, address text: String, name: String? = nil, method: ConsentMethod, confirmationText: String? = nil
     ) async throws -> SubscribeResponse {
@@ -55,12 +56,15 @@ public struct SubscriptionService: Sendable {
             throw SubscriptionServiceError.unknownList(slug: listSlug)
         }
         let at = now()
+        let consent = ConsentEvidence(method: method, confirmationText: confirmationText)
+        // Before the suppression check: a bad name must be refused alike for every address, or the
+        // refusal (or its absence) would tell who is suppressed.
+        try SubscriptionRepository.validateSubscribeRequest(name: name, consent: consent, listSlug: list.slug, at: at)
         // Suppressed (by an administrator, an erasure or hard bounces): never mailed, nothing written.
         if try await !store.outbox.suppressed(among: [address.address]).isEmpty {
             logger.info("subscribe request for a suppressed address ignored", metadata: ["list": "\(list.slug)"])
             return .checkYourInbox
         }
-        let consent = ConsentEvidence(method: method, confirmationText: confirmationText)
         do {
             let enqueued: Int64? = try await store.transaction { [self] tx in
                 let receipt = try await store.subscriptions.subscribe(
@@ -116,16 +120,18 @@ public struct SubscriptionService: Sendable {
         return link("confirm", token: token)
     }
 
-    /// What the confirm page should say for `token` (GET): changes nothing.
+    /// What the confirm page should say for `token` (GET): changes nothing. An expired link whose
+    /// subscription is confirmed (a used link opened late) says already confirmed.
     public func confirmPage(token: String) async throws -> ConfirmPreview {
-        let link: VerifiedLink
-        do {
-            link = try signer.verifiedLink(token, expecting: .confirm, now: now())
-        } catch {
-            if case .expired = error { return ConfirmPreview(status: .expired, listTitle: nil) }
+        guard let link = try? signer.signedLink(token, expecting: .confirm, now: now()) else {
             return ConfirmPreview(status: .invalid, listTitle: nil)
         }
-        guard let (subscription, list) = try await subscriptionAndList(link.subscriptionID), !isStale(link, for: subscription) else {
+        let found = try await subscriptionAndList(link.subscriptionID)
+        if link.isExpired {
+            guard let (subscription, list) = found, isUsed(link, by: subscription) else { return ConfirmPreview(status: .expired, listTitle: nil) }
+            return ConfirmPreview(status: .alreadyConfirmed, listTitle: list.title)
+        }
+        guard let (subscription, list) = found, !isStale(link, for: subscription) else {
             return ConfirmPreview(status: .invalid, listTitle: nil)
         }
         let status: ConfirmPreview.Status = switch subscription.state {
@@ -137,11 +143,21 @@ public struct SubscriptionService: Sendable {
     }
 
     /// Confirms the subscription `token` names (POST), with a consent record; a used link gives
-    /// `.alreadyConfirmed`. Expired, altered or stale links throw and change nothing.
+    /// `.alreadyConfirmed`, after its expiry too. Expired, altered or stale links throw and change nothing.
     public func confirm(token: String, method: ConsentMethod, confirmationText: String? = nil) async throws -> ConfirmResult {
-        let link = try verified(token, .confirm)
+        let link: VerifiedLink
+        do {
+            link = try signer.signedLink(token, expecting: .confirm, now: now())
+        } catch {
+            throw SubscriptionServiceError.invalidLink
+        }
         let subscriptionID = link.subscriptionID
-        guard let (subscription, list) = try await subscriptionAndList(subscriptionID) else {
+        let found = try await subscriptionAndList(subscriptionID)
+        if link.isExpired, let expiresAt = link.expiresAt {
+            guard let (subscription, list) = found, isUsed(link, by: subscription) else { throw SubscriptionServiceError.expiredLink(at: expiresAt) }
+            return .alreadyConfirmed(listTitle: list.title)
+        }
+        guard let (subscription, list) = found else {
             throw SubscriptionServiceError.subscriptionGone
         }
         if subscription.state == .unsubscribed { throw SubscriptionServiceError.subscriptionEnded }
@@ -210,6 +226,12 @@ public struct SubscriptionService: Sendable {
             if case let .expired(at) = error { throw .expiredLink(at: at) }
             throw .invalidLink
         }
+    }
+
+    /// Whether an expired confirm link names a confirmed subscription: then it was used (or is no
+    /// longer needed), and the page says already confirmed rather than asking to subscribe again.
+    private func isUsed(_ link: VerifiedLink, by subscription: Subscription) -> Bool {
+        subscription.state == .confirmed && !isStale(link, for: subscription)
     }
 
     /// A confirm link issued before the subscription's latest subscribe (say, before an unsubscribe

@@ -41,6 +41,14 @@ public enum LinkTokenKeyError: Error, Hashable, Sendable, CustomStringConvertibl
     }
 }
 
+/// What an intact token says: signed by us, for the expected action.
+public struct VerifiedLink: Hashable, Sendable {
+    public var subscriptionID: Int64
+    public var expiresAt: Instant?
+    /// Whether its expiry had passed at the `now` it was checked at (only `signedLink` returns such a link).
+    public var isExpired: Bool
+}
+
 /// Signs and checks the tokens in confirm and unsubscribe links.
 ///
 /// A token is base64url (no padding) of 50 bytes: an 18-byte payload, then its full HMAC-SHA256.
@@ -49,12 +57,6 @@ public enum LinkTokenKeyError: Error, Hashable, Sendable, CustomStringConvertibl
 ///
 /// The expiry is whole seconds since the epoch, 0 for never. A token is valid strictly before its
 /// expiry: at the expiry second itself it has expired.
-/// What an intact, unexpired token says.
-public struct VerifiedLink: Hashable, Sendable {
-    public var subscriptionID: Int64
-    public var expiresAt: Instant?
-}
-
 public struct LinkTokenSigner: Sendable {
     public static let minimumKeyBytes = 32
     /// How long a confirm link works unless configured otherwise.
@@ -100,6 +102,14 @@ public struct LinkTokenSigner: Sendable {
 
     /// As `verify`, with the expiry the token carries (nil: it never expires).
     public func verifiedLink(_ token: String, expecting action: LinkAction, now: Instant) throws(LinkTokenError) -> VerifiedLink {
+        let link = try signedLink(token, expecting: action, now: now)
+        if link.isExpired, let expiresAt = link.expiresAt { throw .expired(at: expiresAt) }
+        return link
+    }
+
+    /// The fields of an intact token made for `action`, expired or not (`isExpired` says which):
+    /// for a page that answers a used link the same after its expiry. Every other check is `verify`'s.
+    public func signedLink(_ token: String, expecting action: LinkAction, now: Instant) throws(LinkTokenError) -> VerifiedLink {
         guard token.utf8.count <= Self.maximumTokenLength, let bytes = Base64URL.decode(token), !bytes.isEmpty else {
             throw .malformed
         }
@@ -118,12 +128,10 @@ public struct LinkTokenSigner: Sendable {
         var expiresAt: Instant?
         if expiry != 0, let seconds = Int64(exactly: expiry) {
             let (micros, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
-            if !overflow {
-                if now.microsecondsSinceEpoch >= micros { throw .expired(at: Instant(microsecondsSinceEpoch: micros)) }
-                expiresAt = Instant(microsecondsSinceEpoch: micros)
-            }
+            if !overflow { expiresAt = Instant(microsecondsSinceEpoch: micros) }
         }
-        return VerifiedLink(subscriptionID: subscriptionID, expiresAt: expiresAt)
+        let isExpired = expiresAt.map { now >= $0 } ?? false
+        return VerifiedLink(subscriptionID: subscriptionID, expiresAt: expiresAt, isExpired: isExpired)
     }
 
     private static func bigEndianBytes(_ value: UInt64) -> [UInt8] {

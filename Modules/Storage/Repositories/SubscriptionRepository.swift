@@ -190,18 +190,33 @@ public struct SubscriptionRepository: Sendable {
         }
     }
 
+    /// Checks what a subscribe request carries (the name, and the consent evidence for the list
+    /// `listSlug`) as `subscribe` does, reading and writing nothing: throws the `DomainError` naming
+    /// the bad field. For callers that must refuse bad input before looking at any state.
+    public static func validateSubscribeRequest(name: String?, consent: ConsentEvidence, listSlug: String, at: Instant) throws {
+        _ = try subscribeRequest(name: name, consent: consent, listSlug: listSlug, at: at)
+    }
+
+    /// The validated name and the consent record a subscribe request writes.
+    private static func subscribeRequest(
+        name: String?, consent: ConsentEvidence, listSlug: String, at: Instant
+    ) throws -> (name: String?, record: ConsentRecord) {
+        let name = try validatedLine(name, field: "name", maxLength: 200)
+        let record = try ConsentRecord(
+            at: at, action: .subscribed, method: consent.method, confirmationText: consent.confirmationText, listSlug: listSlug
+        )
+        return (name, record)
+    }
+
     // MARK: Statements (on a session or transaction the caller holds)
 
     static func subscribe(
         address: EmailAddress, name: String?, listID: Int64, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase
     ) async throws -> SubscribeReceipt {
-        let name = try validatedLine(name, field: "name", maxLength: 200)
         guard let list = try await MailingListRepository.select(where: { $0.where("id", .equal, SQLBind(listID)) }, on: db).first else {
             throw StorageError.notFound(record: "mailing list", id: listID)
         }
-        let record = try ConsentRecord(
-            at: at, action: .subscribed, method: consent.method, confirmationText: consent.confirmationText, listSlug: list.slug
-        )
+        let (name, record) = try subscribeRequest(name: name, consent: consent, listSlug: list.slug, at: at)
         // Locks the subscriber's row first (PostgreSQL), so concurrent requests for one address take turns.
         let subscriber = try await findOrCreateSubscriber(address, name: name, at: at, on: db)
         if let suppression = try await SuppressionRepository.suppression(AddressKey(address), on: db) {

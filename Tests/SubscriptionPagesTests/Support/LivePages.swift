@@ -68,9 +68,11 @@ struct LivePages {
     }
 }
 
-/// Runs `body` against live pages on `engine` with the list "ops-weekly" titled `listTitle`; the
-/// server stops gracefully and the store is dropped afterwards, whatever happens.
-func withLivePages<R>(_ engine: StoreEngine, listTitle: String = "Ops weekly", _ body: (LivePages) async throws -> R) async throws -> R {
+/// Runs `body` against live pages on `engine` with the list "ops-weekly" titled `listTitle` and the
+/// service's `policy`; the server stops gracefully and the store is dropped afterwards, whatever happens.
+func withLivePages<R>(
+    _ engine: StoreEngine, listTitle: String = "Ops weekly", policy: SubscriptionPolicy = .init(), _ body: (LivePages) async throws -> R
+) async throws -> R {
     try await withTestStore(engine, openedAt: start, logger: quietLogger) { store in
         try await createOpsWeekly(titled: listTitle, in: store)
         let clock = ManualClock(start)
@@ -80,7 +82,7 @@ func withLivePages<R>(_ engine: StoreEngine, listTitle: String = "Ops weekly", _
             let port = try unusedLoopbackPort()
             let service = try SubscriptionService(
                 store: store, signer: try LinkTokenSigner(secretKey: String(repeating: "k", count: 32)),
-                publicBaseURL: try #require(URL(string: "http://127.0.0.1:\(port)")), now: { clock.now }, logger: quietLogger)
+                publicBaseURL: try #require(URL(string: "http://127.0.0.1:\(port)")), policy: policy, now: { clock.now }, logger: quietLogger)
             do {
                 return try await serving(SubscriptionPages(service: service), port: port) {
                     try await body(LivePages(store: store, service: service, clock: clock, port: port))
