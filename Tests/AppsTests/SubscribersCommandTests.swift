@@ -134,6 +134,39 @@ struct SubscribersCommandTests {
         }
     }
 
+    @Test("a 24-hour confirm link and a 30-minute resend interval from the configuration take effect", arguments: Engine.available)
+    func configuredLinkLifetimeAndResendInterval(engine: Engine) async throws {
+        try await CLISession.with(engine) { session in
+            var cli = session
+            cli.environment["ITSM_SUBSCRIPTIONS_CONFIRM_LINK_HOURS"] = "24"
+            cli.environment["ITSM_SUBSCRIPTIONS_RESEND_MINUTES"] = "30"
+            try await cli.succeed(Self.createList)
+            try await cli.succeed(["subscribers", "add", "ops", "ada@example.org"])
+
+            // The link's expiry (bytes 10..<18 of the token, seconds) is the enqueue second plus 24 h, not 72 h.
+            let hex = cli.database.engine == .sqlite ? "hex(p.data)" : "encode(p.data, 'hex')"
+            let row = try await cli.database.execute("SELECT m.created_at_us, \(hex) FROM outbox_messages m JOIN outbox_payloads p ON p.message_id = m.id")
+            let fields = row.split(separator: "|").map(String.init)
+            try #require(fields.count == 2, "\(row)")
+            let createdSeconds = try #require(Int64(fields[0])) / 1_000_000
+            let token = try confirmToken(inMailHex: fields[1])
+            #expect(tokenExpiry(token) == createdSeconds + 24 * 3600)
+
+            // 29 minutes after the first mail a resend is still refused (the default 10 would allow it); at 31 it goes.
+            func shift(minutes: Int64) -> String {
+                "UPDATE outbox_messages SET created_at_us = created_at_us - \(minutes * 60_000_000), idempotency_key = idempotency_key || '0'"
+            }
+            _ = try await cli.database.execute(shift(minutes: 29))
+            let tooSoon = try await cli.run(["subscribers", "resend-confirmation", "ops", "ada@example.org"])
+            #expect(tooSoon.termination == .failure, "\(tooSoon.output)")
+            #expect(tooSoon.standardError.contains("less than the resend interval ago"), "\(tooSoon.standardError)")
+            _ = try await cli.database.execute(shift(minutes: 2))
+            let resent = try await cli.succeed(["subscribers", "resend-confirmation", "ops", "ada@example.org"])
+            #expect(resent.standardOutput.contains("fresh link"), "\(resent.output)")
+            #expect(try await cli.count("SELECT COUNT(*) FROM outbox_messages WHERE kind = 'confirmation'") == 2)
+        }
+    }
+
     @Test("bad arguments exit 2 and change nothing", arguments: [
         ["subscribers", "add", "ops", "ada@example.org", "--confirmed"],  // --reason missing
         ["subscribers", "add", "ops"],
@@ -197,12 +230,18 @@ struct SubscribersCommandTests {
             try await cli.succeed(["subscribers", "add", "ops", "bob@example.org", "--confirmed", "--reason", "asked again"])
 
             try await cli.succeed(["subscribers", "add", "ops", "ada@example.org", "--name", "Ada"])
+            // Bob was confirmed by the operator (no mail); Ada's confirmation waits in the outbox.
+            #expect(try await cli.count("SELECT COUNT(*) FROM outbox_messages WHERE recipients = '[\"ada@example.org\"]' AND status = 'queued'") == 1)
+            #expect(try await cli.count("SELECT COUNT(*) FROM outbox_payloads") == 1)
             let erased = try await cli.succeed(["subscribers", "erase", "ADA@example.org", "--yes"])
             #expect(erased.standardOutput.contains("Erased the subscriber, 1 subscription and 1 consent record;"), "\(erased.output)")
             #expect(try await cli.count("SELECT COUNT(*) FROM subscribers WHERE address_key = 'ada@example.org'") == 0)
             #expect(try await cli.count("SELECT COUNT(*) FROM subscriptions") == 1)  // Bob's
             #expect(try await cli.count("SELECT COUNT(*) FROM suppressions WHERE source = 'erased' AND reason IS NULL") == 1)
             #expect(try await cli.database.execute("SELECT address_hash FROM suppressions WHERE source = 'erased'").count == 64)
+            // "Only the address's hash is kept": the unsent confirmation went with its bytes.
+            #expect(try await cli.count("SELECT COUNT(*) FROM outbox_messages") == 0)
+            #expect(try await cli.count("SELECT COUNT(*) FROM outbox_payloads") == 0)
 
             let readd = try await cli.run(["subscribers", "add", "ops", "ada@example.org"])
             #expect(readd.termination == .failure, "\(readd.output)")
@@ -369,4 +408,27 @@ struct SubscribersCommandTests {
             #expect(largePeak - smallPeak < 8_000, "peak RSS: \(smallPeak) kB for 1,000 rows, \(largePeak) kB for 100,000")
         }
     }
+}
+
+/// The confirm token in a mail given as hex (quoted-printable soft breaks and `=3D` undone).
+private func confirmToken(inMailHex hex: String) throws -> String {
+    var bytes: [UInt8] = []
+    var index = hex.startIndex
+    while index < hex.endIndex, let end = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+        bytes.append(try #require(UInt8(hex[index..<end], radix: 16)))
+        index = end
+    }
+    let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+    let marker = try #require(text.range(of: "/confirm?token="))
+    let token = text[marker.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+    try #require(token.count == 67)
+    return String(token)
+}
+
+/// The expiry a link token carries (seconds since the epoch): bytes 10..<18, big-endian, of its base64url.
+private func tokenExpiry(_ token: String) -> Int64? {
+    var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+    base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+    guard let data = Data(base64Encoded: base64), data.count == 50 else { return nil }
+    return data[10..<18].reduce(Int64(0)) { $0 << 8 | Int64($1) }
 }
