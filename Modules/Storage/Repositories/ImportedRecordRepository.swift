@@ -24,14 +24,19 @@ public struct ImportedRecordRepository: Sendable {
         return found
     }
 
-    /// Remembers that `sourceID` from `source` became record `recordID`.
+    /// Remembers that each `sourceID` from `source` became its `recordID` (one statement per few hundred).
     public func remember(
-        kind: RecordKind, source: String, sourceID: String, recordID: Int64, at: Instant, in transaction: StorageTransaction
+        kind: RecordKind, source: String, records: [(sourceID: String, recordID: Int64)], at: Instant, in transaction: StorageTransaction
     ) async throws {
-        try await transaction.db.insert(into: "imported_records")
-            .columns("record_kind", "source", "source_id", "record_id", "imported_at_us")
-            .values(SQLBind(kind.rawValue), SQLBind(source), SQLBind(sourceID), SQLBind(recordID), SQLBind(at.microsecondsSinceEpoch))
-            .run()
+        for start in stride(from: 0, to: records.count, by: 500) {
+            var insert = transaction.db.insert(into: "imported_records")
+                .columns("record_kind", "source", "source_id", "record_id", "imported_at_us")
+            for (sourceID, recordID) in records[start..<min(start + 500, records.count)] {
+                insert = insert.values(
+                    SQLBind(kind.rawValue), SQLBind(source), SQLBind(sourceID), SQLBind(recordID), SQLBind(at.microsecondsSinceEpoch))
+            }
+            try await insert.run()
+        }
     }
 }
 

@@ -74,22 +74,24 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
         }
 
         let repository = Record.repository(store)
-        let write: @Sendable ((position: Int, sourceID: String?, record: Record), StorageTransaction) async throws -> Void = { [store, sourceName, now] row, tx in
-            let id = try await repository.create(row.record, in: tx)
-            if let sourceID = row.sourceID {
-                try await store.importedRecords.remember(kind: kind, source: sourceName, sourceID: sourceID, recordID: id, at: now, in: tx)
+        /// Inserts the rows' records and remembers their ids.
+        let write: @Sendable ([(position: Int, sourceID: String?, record: Record)], StorageTransaction) async throws -> Void = {
+            [store, sourceName, now] rows, tx in
+            var remembered: [(sourceID: String, recordID: Int64)] = []
+            for row in rows {
+                let id = try await repository.create(row.record, in: tx)
+                if let sourceID = row.sourceID { remembered.append((sourceID, id)) }
             }
+            try await store.importedRecords.remember(kind: kind, source: sourceName, records: remembered, at: now, in: tx)
         }
         do {
-            try await tx.savepoint { tx in
-                for row in fresh { try await write(row, tx) }
-            }
+            try await tx.savepoint { tx in try await write(fresh, tx) }
             outcomes += fresh.map { ($0.position, .accepted($0.record.currentState.rawValue)) }
         } catch where Self.isRowFailure(error) {
             // Back at the savepoint, nothing of the batch is written: one by one, so only the failing rows go.
             for row in fresh {
                 do {
-                    try await tx.savepoint { tx in try await write(row, tx) }
+                    try await tx.savepoint { tx in try await write([row], tx) }
                     outcomes.append((row.position, .accepted(row.record.currentState.rawValue)))
                 } catch where Self.isRowFailure(error) {
                     outcomes.append((row.position, .rejected(reason: failureMessage(error))))
