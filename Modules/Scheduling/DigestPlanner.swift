@@ -14,8 +14,8 @@ public struct DigestPlanner: Sendable {
     }
 
     public var catchUp: CatchUp
-    /// At most this many missed runs per list are recorded in one pass (a daily list down for years
-    /// catches up in steps, not in one burst).
+    /// With `.all`, at most this many missed runs per list are recorded in one pass (a daily list
+    /// down for years catches up in steps, not in one burst). `.latest` records one run whatever the gap.
     public var maximumRunsPerPass: Int
 
     public init(catchUp: CatchUp = .all, maximumRunsPerPass: Int = 100) {
@@ -24,18 +24,29 @@ public struct DigestPlanner: Sendable {
     }
 
     /// The runs of `list` due after `since` and at or before `now`, as the repository records them.
-    /// The latest is triggered by the schedule, the earlier ones are catch-ups.
+    /// With `.all`, the latest is triggered by the schedule and the earlier ones are catch-ups. With
+    /// `.latest`, only the latest is due, a catch-up when it stands in for earlier missed runs.
     public func due(list: MailingList, since: Instant, now: Instant) throws(DomainError) -> [NewDigestRun] {
         guard let listID = list.id, since < now else { return [] }
         let schedule = try DigestSchedule(parsing: list.schedule)
         let clock = try LocalClock(timeZoneIdentifier: list.timeZoneIdentifier)
-        var instants = schedule.runs(in: (since + .microseconds(1))..<(now + .microseconds(1)), clock: clock, limit: maximumRunsPerPass)
-        if catchUp == .latest, let last = instants.last { instants = [last] }
-        return try instants.enumerated().map { (index, instant) throws(DomainError) in
+        let instants: [(instant: Instant, trigger: DigestRun.Trigger)]
+        switch catchUp {
+        case .all:
+            let all = schedule.runs(in: (since + .microseconds(1))..<(now + .microseconds(1)), clock: clock, limit: maximumRunsPerPass)
+            instants = all.enumerated().map { index, instant in (instant, index == all.count - 1 ? DigestRun.Trigger.schedule : .catchUp) }
+        case .latest:
+            // Searched back from `now`, not forward from `since`: a forward scan stops after
+            // `maximumRunsPerPass` runs and would record an older period first.
+            guard let latest = schedule.latest(atOrBefore: now, clock: clock), latest > since else { return [] }
+            let missedBefore = schedule.next(after: since, clock: clock).map { $0 < latest } ?? false
+            instants = [(latest, missedBefore ? .catchUp : .schedule)]
+        }
+        return try instants.map { (instant, trigger) throws(DomainError) in
             let period = try ReportingPeriod.previous(schedule.period.reportingKind, before: instant, clock: clock)
             return NewDigestRun(
                 listID: listID, periodKind: period.kind.rawValue, firstDay: period.firstDay, lastDay: period.lastDay,
-                period: period.range, scheduledFor: instant, trigger: index == instants.count - 1 ? .schedule : .catchUp)
+                period: period.range, scheduledFor: instant, trigger: trigger)
         }
     }
 

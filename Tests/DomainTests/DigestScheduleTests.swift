@@ -61,12 +61,15 @@ struct DigestScheduleTests {
         #expect(try schedule("monthly 29 08:00").runs(in: february2027, clock: berlin) == [utc(1_803_798_000)])
     }
 
-    @Test("three days down: the daily runs missed are found, each once, in order")
+    @Test("three days down: the three daily runs missed are found, each once, in order, and the latest of them")
     func catchUp() throws {
-        // Last ran Mon 23 Nov 08:00 CET (07:00Z); back up Wed 25 Nov 13:00 CET (12:00Z).
-        let missed = try schedule("daily 08:00").runs(in: utc(1_795_417_200 + 1)..<utc(1_795_608_000), clock: berlin)
-        #expect(missed == [utc(1_795_417_200 + 86_400), utc(1_795_417_200 + 2 * 86_400)])
-        #expect(try schedule("daily 08:00").latest(atOrBefore: utc(1_795_608_000), clock: berlin) == utc(1_795_417_200 + 2 * 86_400))
+        // Last ran Mon 23 Nov 08:00 CET (07:00Z); back up Thu 26 Nov 13:00 CET (12:00Z), 3 days and 5 hours
+        // later: Tue, Wed and Thu 08:00 were missed.
+        let lastRun: Int64 = 1_795_417_200
+        let backUp = lastRun + 3 * 86_400 + 5 * 3_600
+        let missed = try schedule("daily 08:00").runs(in: utc(lastRun + 1)..<utc(backUp), clock: berlin)
+        #expect(missed == [utc(lastRun + 86_400), utc(lastRun + 2 * 86_400), utc(lastRun + 3 * 86_400)])
+        #expect(try schedule("daily 08:00").latest(atOrBefore: utc(backUp), clock: berlin) == utc(lastRun + 3 * 86_400))
     }
 
     @Test("weekly MON 08:00 from a Wednesday is next Monday; the bare preset means the same")

@@ -185,14 +185,93 @@ struct DigestRunnerTests {
         }
     }
 
-    @Test("catch-up latest sends only the newest missed week")
+    @Test("catch-up latest sends only the newest missed week, as a catch-up; on time the next week, as scheduled")
     func catchUpLatest() async throws {
         try await withRunnerFixture(.sqlite) { fixture in
             try await fixture.confirm(1)
             fixture.clock.set(mondayRun)
+            // Mondays 2, 9, 16 and 23 Nov since the list was made on 1 Nov: the 23rd's run stands in for all four.
             let runs = try await fixture.runner(catchUp: .latest).tick()
             #expect(runs.map(\.firstDay.description) == ["2026-11-16"])
-            #expect(runs.map(\.trigger) == [.schedule])
+            #expect(runs.map(\.trigger) == [.catchUp])
+            fixture.clock.set(mondayRun + .days(7))
+            let next = try await fixture.runner(catchUp: .latest).tick()
+            #expect(next.map(\.firstDay.description) == ["2026-11-23"])
+            #expect(next.map(\.trigger) == [.schedule])
+        }
+    }
+
+    /// A daily 08:00 Berlin list that last ran Mon 23 Nov 08:00 CET (07:00Z), then no scheduler ran
+    /// until Thu 26 Nov 13:00 CET (12:00Z): three days and five hours down, three 08:00 runs missed
+    /// (Tue 24, Wed 25, Thu 26 Nov), reporting on 23, 24 and 25 Nov.
+    static let backAfterThreeDays = mondayRun + .days(3) + .hours(5)
+
+    /// Runs the Monday pass (latest mode, so the weeks before the list's first Monday stay out of
+    /// it) and returns the runs of the pass after three days down.
+    static func threeDaysDown(_ fixture: RunnerFixture, catchUp: DigestPlanner.CatchUp) async throws -> [DigestRun] {
+        fixture.clock.set(mondayRun)
+        let monday = try await fixture.runner(catchUp: .latest).tick()
+        try #require(monday.map(\.firstDay.description) == ["2026-11-22"], "\(monday)")
+        fixture.clock.set(backAfterThreeDays)
+        return try await fixture.runner(catchUp: catchUp).tick()
+    }
+
+    @Test("three days down, catch-up all: each missed day goes out once with its own period, oldest first", arguments: StoreEngine.available)
+    func threeDaysDownAll(engine: StoreEngine) async throws {
+        try await withRunnerFixture(engine, schedule: "daily 08:00") { fixture in
+            try await fixture.confirm(2)
+            let runs = try await Self.threeDaysDown(fixture, catchUp: .all)
+            #expect(runs.map { "\($0.firstDay)..\($0.lastDay)" } == ["2026-11-23..2026-11-23", "2026-11-24..2026-11-24", "2026-11-25..2026-11-25"])
+            #expect(runs.map(\.periodKind) == ["day", "day", "day"])
+            #expect(runs.map(\.scheduledFor) == [mondayRun + .days(1), mondayRun + .days(2), mondayRun + .days(3)])
+            #expect(runs.map(\.trigger) == [.catchUp, .catchUp, .schedule])
+            #expect(runs.allSatisfy { $0.state == .sent && $0.enqueued == 2 }, "\(runs)")
+            // The Monday run's 2 mails and 2 for each missed day, each run's own.
+            let messages = try await fixture.digestMessages
+            #expect(messages.count == 8)
+            for run in runs {
+                #expect(messages.count(where: { $0.idempotencyKey.hasPrefix("digest:\(run.id):") }) == 2, "run \(run.id)")
+            }
+            // Nothing is left to catch up.
+            #expect(try await fixture.runner(catchUp: .all).tick().isEmpty)
+            #expect(try await fixture.store.digestRuns.list().count == 4)
+        }
+    }
+
+    @Test("three days down, catch-up latest: only Thursday's run, for Wednesday, labelled a catch-up", arguments: StoreEngine.available)
+    func threeDaysDownLatest(engine: StoreEngine) async throws {
+        try await withRunnerFixture(engine, schedule: "daily 08:00") { fixture in
+            try await fixture.confirm(2)
+            let runs = try await Self.threeDaysDown(fixture, catchUp: .latest)
+            #expect(runs.map { "\($0.firstDay)..\($0.lastDay)" } == ["2026-11-25..2026-11-25"])
+            #expect(runs.map(\.scheduledFor) == [mondayRun + .days(3)])
+            #expect(runs.map(\.trigger) == [.catchUp])
+            #expect(runs.map(\.enqueued) == [2])
+            #expect(try await fixture.digestMessages.count == 4)
+            #expect(try await fixture.runner(catchUp: .latest).tick().isEmpty)
+            #expect(try await fixture.store.digestRuns.list().count == 2)
+        }
+    }
+
+    @Test("catch-up latest after more than 100 missed runs records exactly the latest period, once", arguments: StoreEngine.available)
+    func latestAfterManyMissedRuns(engine: StoreEngine) async throws {
+        try await withRunnerFixture(engine, schedule: "*/15 * * * *") { fixture in
+            try await fixture.confirm(1)
+            // From the list's creation (Sun 1 Nov 00:00Z) to Mon 2 Nov 23:30Z: 190 quarter hours
+            // (00:15Z on the 1st is the first, 47 h 15 min later the last). The 100th, 2 Nov 01:00Z
+            // (02:00 in Berlin), reports on 1 Nov; the latest, 23:30Z (Tue 3 Nov 00:30 in Berlin), on 2 Nov.
+            let back = created + .hours(47) + .minutes(30)
+            fixture.clock.set(back)
+            let runs = try await fixture.runner(catchUp: .latest).tick()
+            #expect(runs.map { "\($0.firstDay)..\($0.lastDay)" } == ["2026-11-02..2026-11-02"])
+            #expect(runs.map(\.scheduledFor) == [back])
+            #expect(runs.map(\.trigger) == [.catchUp])
+            // Later passes at the same time find nothing older to record.
+            #expect(try await fixture.runner(catchUp: .latest).tick().isEmpty)
+            #expect(try await fixture.runner(catchUp: .latest).tick().isEmpty)
+            let recorded = try await fixture.store.digestRuns.list()
+            #expect(recorded.map(\.firstDay.description) == ["2026-11-02"])
+            #expect(try await fixture.digestMessages.count == 1)
         }
     }
 
