@@ -133,6 +133,9 @@ extension BuiltInTemplates {
         </tr>
         {{/rows}}
         </table>
+        {{#listFollows}}
+        <div style="height:8px;line-height:8px;font-size:8px;">&#160;</div>
+        {{/listFollows}}
         {{/table}}
         {{#entries}}
         <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 8px;">

@@ -110,6 +110,9 @@ enum BuiltInTemplates {
         {{#rows}}
         | {{label}} |{{#cells}} {{text}} |{{/cells}}
         {{/rows}}
+        {{#listFollows}}
+
+        {{/listFollows}}
         {{/table}}
         {{#entries}}
         - {{#warn}}\#u{26A0} {{/warn}}{{#reference}}**{{.}}** {{/reference}}{{title}}{{#detail}}\

@@ -2,7 +2,6 @@
 extension DigestContext {
     private typealias Figure = SectionContext.Figure
     private typealias Entry = SectionContext.Entry
-    private typealias Cell = SectionContext.Cell
 
     func strategy(_ section: StrategySection, into content: inout SectionContext) {
         if !section.servicesByStatus.isEmpty {
@@ -17,7 +16,8 @@ extension DigestContext {
                 let change = move.from.map { "\($0) \u{2192} \(move.to)" } ?? "new in \(move.to)"
                 return Entry(title: move.service, facts: [change, time.dateTime(move.at)])
             },
-            none: "No service changed status \(words.during)."
+            none: "No service changed status \(words.during).",
+            count: Figure("moved", "Status changes", section.movedCount, better: .neither)
         )
         content.figures(
             "Most incidents",
@@ -47,7 +47,8 @@ extension DigestContext {
                 if breach.pausedSeconds > 0 { facts.append("\(FigureText.duration(breach.pausedSeconds)) on hold") }
                 return SectionContext.entry(breach.record, then: facts, warn: true)
             },
-            none: "No SLA breaches \(words.during)."
+            none: "No SLA breaches \(words.during).",
+            count: Figure("breaches", "Targets breached", section.breachCount, better: .lower)
         )
         if section.availability.isEmpty {
             content.names("Availability", [], none: "No major-incident downtime \(words.during).")
@@ -60,7 +61,8 @@ extension DigestContext {
         content.entries(
             "Catalog changes",
             section.catalogChanges.map { Entry(title: $0.service, facts: [$0.change, time.dateTime($0.at)]) },
-            none: "No catalog changes \(words.during)."
+            none: "No catalog changes \(words.during).",
+            count: Figure("catalogChanges", "Catalog changes", section.catalogChangeCount, better: .neither)
         )
     }
 
@@ -76,8 +78,14 @@ extension DigestContext {
                 Figure("leadTimeMedian", "Lead time, median", section.leadTimeMedian, better: .lower),
             ]
         )
-        content.entries("Failed", section.failed.map { SectionContext.entry($0) }, none: "No failed changes \(words.during).")
-        content.entries("Backed out", section.backedOut.map { SectionContext.entry($0) }, none: "No changes backed out \(words.during).")
+        content.entries(
+            "Failed", section.failed.map { SectionContext.entry($0) }, none: "No failed changes \(words.during).",
+            count: Figure("failed", "Failed changes", section.failedCount, better: .lower)
+        )
+        content.entries(
+            "Backed out", section.backedOut.map { SectionContext.entry($0) }, none: "No changes backed out \(words.during).",
+            count: Figure("backedOut", "Changes backed out", section.backedOutCount, better: .lower)
+        )
         content.entries(
             "Change calendar, \(words.next)",
             section.upcoming.map { upcoming in
@@ -106,15 +114,16 @@ extension DigestContext {
             ]
         )
         if !section.byPriority.isEmpty {
-            func cell(_ metric: Metric, _ better: FigureText.Better) -> Cell {
-                Cell(text: "\(FigureText.value(metric.current, unit: metric.unit)) (\(FigureText.change(metric)))", tone: FigureText.tone(metric, better: better))
+            // One table per measure, so each priority shows this period, the previous one and the change.
+            for (heading, key, measure, better) in [
+                ("Opened by priority", "opened", \PriorityRow.opened, FigureText.Better.lower),
+                ("Resolved by priority", "resolved", \PriorityRow.resolved, .higher),
+                ("Open at period end by priority", "backlog", \PriorityRow.backlog, .lower),
+            ] {
+                content.figures(
+                    heading, section.byPriority.map { Figure("\(key)-P\($0.priority)", "P\($0.priority)", $0[keyPath: measure], better: better) }
+                )
             }
-            content.table(
-                "By priority (change in brackets)", labelHeading: "Priority", columns: ["Opened", "Resolved", "Open"],
-                rows: section.byPriority.map { row in
-                    ("P\(row.priority)", [cell(row.opened, .lower), cell(row.resolved, .higher), cell(row.backlog, .lower)])
-                }
-            )
         }
         content.figures(
             "Time to acknowledge and resolve",
@@ -135,7 +144,10 @@ extension DigestContext {
                 section.backlogAge.map { Figure("age-\($0.name)", $0.name, $0.metric, better: .neither) }
             )
         }
-        content.entries("Major incidents", section.majorIncidents.map { SectionContext.entry($0) }, none: "No major incidents \(words.during).")
+        content.entries(
+            "Major incidents", section.majorIncidents.map { SectionContext.entry($0) }, none: "No major incidents \(words.during).",
+            count: Figure("majorIncidents", "Major incidents", section.majorIncidentCount, better: .lower)
+        )
         content.entries(
             "At risk of breach in the next 24 business hours",
             section.atRisk.map { risk in
@@ -185,7 +197,8 @@ extension DigestContext {
                     facts: [DigestContext.plural(Double(recurring.incidents), "incident", "incidents") + " \(words.during)"]
                 )
             },
-            none: "No recurring incident category lacks a problem record."
+            none: "No recurring incident category lacks a problem record.",
+            count: Figure("recurringWithoutProblem", "Recurring categories", section.recurringCount, better: .lower)
         )
     }
 

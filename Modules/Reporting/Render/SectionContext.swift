@@ -46,43 +46,14 @@ struct SectionContext {
 
     /// A table of KPIs: this period, the previous one, the change.
     mutating func figures(_ heading: String, _ rows: [Figure]) {
-        for row in rows {
-            figures[row.key] = .object([
-                "label": .text(row.label),
-                "current": .text(FigureText.value(row.metric.current, unit: row.metric.unit)),
-                "previous": .text(FigureText.value(row.metric.previous, unit: row.metric.unit)),
-                "change": .text(FigureText.change(row.metric)),
-            ])
-        }
-        table(
-            heading, labelHeading: "", columns: [words.currentColumn, words.previousColumn, "Change"],
-            rows: rows.map { row in
-                (row.label, [
-                    Cell(text: FigureText.value(row.metric.current, unit: row.metric.unit)),
-                    Cell(text: FigureText.value(row.metric.previous, unit: row.metric.unit)),
-                    Cell(text: FigureText.change(row.metric), tone: FigureText.tone(row.metric, better: row.better)),
-                ])
-            }
-        )
-    }
-
-    /// A table with a label column and figure columns.
-    mutating func table(_ heading: String, labelHeading: String, columns: [String], rows: [(label: String, cells: [Cell])]) {
-        let lines = TextLayout.table(
-            labelHeading: labelHeading, columns: columns,
-            rows: rows.map { TextLayout.Row(label: $0.label, figures: $0.cells.map(\.text)) }
-        )
-        let table: TemplateValue = .object([
-            "labelHeading": .text(labelHeading),
-            "columns": .list(columns.map { .object(["name": .text($0)]) }),
-            "rows": .list(rows.map { .object(["label": .text($0.label), "cells": .list($0.cells.map(\.value))]) }),
-        ])
+        let (table, lines) = figureTable(rows)
         append(heading, ["table": table], lines: lines)
     }
 
-    /// A list of records; `none` says so in one line when there are none.
-    mutating func entries(_ heading: String, _ entries: [Entry], none: String) {
-        guard !entries.isEmpty else { return self.none(heading, none) }
+    /// A list of records; `none` says so in one line when there are none. With a `count`, the list's
+    /// size in this period and the previous one stands above it as a one-row figure table.
+    mutating func entries(_ heading: String, _ entries: [Entry], none: String, count: Figure? = nil) {
+        guard !entries.isEmpty else { return self.none(heading, none, count: count) }
         var lines: [String] = []
         for entry in entries {
             let head = [entry.reference, entry.title].compactMap { $0 }.joined(separator: "  ")
@@ -99,7 +70,7 @@ struct SectionContext {
                 "warn": .flag(entry.warn),
             ])
         }
-        append(heading, ["entries": .list(values)], lines: lines)
+        append(heading, ["entries": .list(values)], lines: lines, count: count)
     }
 
     /// Names on one line ("CRM, Payroll"); `none` when there are none.
@@ -109,15 +80,63 @@ struct SectionContext {
         append(heading, ["paragraph": .text(text)], lines: TextLayout.wrap(text, first: "  ", rest: "  "))
     }
 
-    private mutating func none(_ heading: String, _ text: String) {
-        append(heading, ["none": .text(text)], lines: TextLayout.wrap(text, first: "  ", rest: "  "))
+    private mutating func none(_ heading: String, _ text: String, count: Figure? = nil) {
+        append(heading, ["none": .text(text)], lines: TextLayout.wrap(text, first: "  ", rest: "  "), count: count)
     }
 
-    private mutating func append(_ heading: String, _ fields: [String: TemplateValue], lines: [String]) {
+    /// Adds a block; a `count` puts its one-row figure table first, and `listFollows` tells the
+    /// templates a list comes after the table.
+    private mutating func append(_ heading: String, _ fields: [String: TemplateValue], lines: [String], count: Figure? = nil) {
         var fields = fields
+        var lines = lines
+        if let count {
+            let (table, countLines) = figureTable([count])
+            fields["table"] = table
+            fields["listFollows"] = .flag(true)
+            lines = countLines + lines
+        }
         fields["heading"] = .text(heading)
         fields["lines"] = .list(lines.map(TemplateValue.text))
         blocks.append(.object(fields))
+    }
+
+    /// KPI rows (this period, the previous one, the change) as a table and its text lines; each row
+    /// is also kept under its key in `figures`.
+    private mutating func figureTable(_ rows: [Figure]) -> (table: TemplateValue, lines: [String]) {
+        for row in rows {
+            figures[row.key] = .object([
+                "label": .text(row.label),
+                "current": .text(FigureText.value(row.metric.current, unit: row.metric.unit)),
+                "previous": .text(FigureText.value(row.metric.previous, unit: row.metric.unit)),
+                "change": .text(FigureText.change(row.metric)),
+            ])
+        }
+        return Self.table(
+            labelHeading: "", columns: [words.currentColumn, words.previousColumn, "Change"],
+            rows: rows.map { row in
+                (row.label, [
+                    Cell(text: FigureText.value(row.metric.current, unit: row.metric.unit)),
+                    Cell(text: FigureText.value(row.metric.previous, unit: row.metric.unit)),
+                    Cell(text: FigureText.change(row.metric), tone: FigureText.tone(row.metric, better: row.better)),
+                ])
+            }
+        )
+    }
+
+    /// A table with a label column and figure columns, and its text lines.
+    private static func table(
+        labelHeading: String, columns: [String], rows: [(label: String, cells: [Cell])]
+    ) -> (table: TemplateValue, lines: [String]) {
+        let lines = TextLayout.table(
+            labelHeading: labelHeading, columns: columns,
+            rows: rows.map { TextLayout.Row(label: $0.label, figures: $0.cells.map(\.text)) }
+        )
+        let table: TemplateValue = .object([
+            "labelHeading": .text(labelHeading),
+            "columns": .list(columns.map { .object(["name": .text($0)]) }),
+            "rows": .list(rows.map { .object(["label": .text($0.label), "cells": .list($0.cells.map(\.value))]) }),
+        ])
+        return (table, lines)
     }
 
     /// Between the facts of a detail line.
