@@ -120,6 +120,35 @@ struct DigestCommandTests {
         }
     }
 
+    @Test("preview renders through the list's template folder (set with lists update): its text and HTML, built-in Markdown", arguments: Engine.available)
+    func previewWithTemplateFolder(engine: Engine) async throws {
+        try await withSeededList(engine) { database in
+            let folder = database.directory.appendingPathComponent("templates")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try "CUSTOM-TEXT-TEMPLATE for {{list.title}}\n{{recipient.greeting}}\n"
+                .write(to: folder.appendingPathComponent("digest.text.mustache"), atomically: true, encoding: .utf8)
+            try "<p>CUSTOM-HTML-TEMPLATE for {{list.title}}</p>\n"
+                .write(to: folder.appendingPathComponent("digest.html.mustache"), atomically: true, encoding: .utf8)
+            let update = try await itsm(["lists", "update", SeededList.slug, "--template-folder", folder.path], database)
+            #expect(update.termination == .success, "\(update.output)")
+
+            let text = try await itsm(["digest", "preview", SeededList.slug], database)
+            #expect(text.termination == .success, "\(text.output)")
+            #expect(text.standardOutput == "CUSTOM-TEXT-TEMPLATE for \(SeededList.title)\nHello Sample Subscriber,\n", "\(text.output)")
+
+            // HTML escapes the title in an override too.
+            let html = try await itsm(["digest", "preview", SeededList.slug, "--format", "html"], database)
+            #expect(html.termination == .success, "\(html.output)")
+            #expect(html.standardOutput == "<p>CUSTOM-HTML-TEMPLATE for Ops &amp; Weekly &lt;Team&gt;</p>\n", "\(html.output)")
+
+            // The folder has no Markdown template: the built-in one is used.
+            let markdown = try await itsm(["digest", "preview", SeededList.slug, "--format", "markdown"], database)
+            #expect(markdown.termination == .success, "\(markdown.output)")
+            #expect(markdown.standardOutput.hasPrefix(#"# Ops \& Weekly \<Team\>"#), "\(markdown.standardOutput.prefix(500))")
+            #expect(!markdown.standardOutput.contains("CUSTOM"))
+        }
+    }
+
     @Test("preview --period picks the days, --output writes the file; bad periods exit 2, an unknown list 1")
     func previewPeriodAndOutput() async throws {
         try await withSeededList(.sqlite) { database in
