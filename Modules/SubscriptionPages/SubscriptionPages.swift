@@ -94,11 +94,9 @@ public struct SubscriptionPages: Sendable {
         let form = try await FormBody.read(request, limit: options.maxBodyBytes)
         guard let token = form["token"], !token.isEmpty else { return LinkPages.missingToken.response }
         let method = try consentMethod(request, context)
-        // The sentence beside the button is the consent text; the preview reads it without changing anything.
-        let preview = try await service.confirmPage(token: token)
-        let consentText = preview.listTitle.map(LinkPages.confirmSentence)
         do {
-            return LinkPages.confirmed(try await service.confirm(token: token, method: method, confirmationText: consentText)).response
+            // The sentence beside the button is the consent text.
+            return LinkPages.confirmed(try await service.confirm(token: token, method: method, confirmationText: LinkPages.confirmSentence)).response
         } catch let error as SubscriptionServiceError {
             return LinkPages.badLink(error).response
         }

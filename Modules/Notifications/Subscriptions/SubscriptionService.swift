@@ -142,34 +142,37 @@ public struct SubscriptionService: Sendable {
         return ConfirmPreview(status: status, listTitle: list.title)
     }
 
-    /// Confirms the subscription `token` names (POST), with a consent record; a used link gives
-    /// `.alreadyConfirmed`, after its expiry too. Expired, altered or stale links throw and change nothing.
-    public func confirm(token: String, method: ConsentMethod, confirmationText: String? = nil) async throws -> ConfirmResult {
+    /// Confirms the subscription `token` names (POST), with a consent record whose confirmation text
+    /// is `confirmationText(list title)` (the sentence the page showed); a used link gives
+    /// `.alreadyConfirmed`, after its expiry too. Expired, altered or stale links throw and change
+    /// nothing. One transaction reads, decides and writes, so nothing changes in between.
+    public func confirm(
+        token: String, method: ConsentMethod, confirmationText: @escaping @Sendable (_ listTitle: String) -> String? = { _ in nil }
+    ) async throws -> ConfirmResult {
         let link: VerifiedLink
         do {
             link = try signer.signedLink(token, expecting: .confirm, now: now())
         } catch {
             throw SubscriptionServiceError.invalidLink
         }
-        let subscriptionID = link.subscriptionID
-        let found = try await subscriptionAndList(subscriptionID)
-        if link.isExpired, let expiresAt = link.expiresAt {
-            guard let (subscription, list) = found, isUsed(link, by: subscription) else { throw SubscriptionServiceError.expiredLink(at: expiresAt) }
-            return .alreadyConfirmed(listTitle: list.title)
-        }
-        guard let (subscription, list) = found else {
-            throw SubscriptionServiceError.subscriptionGone
-        }
-        if subscription.state == .unsubscribed { throw SubscriptionServiceError.subscriptionEnded }
-        if isStale(link, for: subscription) { throw SubscriptionServiceError.invalidLink }
-        let consent = ConsentEvidence(method: method, confirmationText: confirmationText)
-        let (_, outcome) = try await store.subscriptions.confirm(subscriptionID: subscriptionID, consent: consent, at: now())
-        switch outcome {
-        case .confirmed:
-            logger.info("subscription confirmed", metadata: ["list": "\(list.slug)", "subscription": "\(subscriptionID)"])
-            return .confirmed(listTitle: list.title)
-        case .alreadyConfirmed:
-            return .alreadyConfirmed(listTitle: list.title)
+        let at = now()
+        return try await store.transaction { [self] tx in
+            let found = try await store.subscriptions.subscriptionAndList(link.subscriptionID, in: tx)
+            if link.isExpired, let expiresAt = link.expiresAt {
+                guard let (subscription, list) = found, isUsed(link, by: subscription) else { throw SubscriptionServiceError.expiredLink(at: expiresAt) }
+                return .alreadyConfirmed(listTitle: list.title)
+            }
+            guard let (subscription, list) = found else { throw SubscriptionServiceError.subscriptionGone }
+            if subscription.state == .unsubscribed { throw SubscriptionServiceError.subscriptionEnded }
+            if isStale(link, for: subscription) { throw SubscriptionServiceError.invalidLink }
+            let consent = ConsentEvidence(method: method, confirmationText: confirmationText(list.title))
+            switch try await store.subscriptions.confirm(subscription, of: list, consent: consent, at: at, in: tx) {
+            case .confirmed:
+                logger.info("subscription confirmed", metadata: ["list": "\(list.slug)", "subscription": "\(link.subscriptionID)"])
+                return .confirmed(listTitle: list.title)
+            case .alreadyConfirmed:
+                return .alreadyConfirmed(listTitle: list.title)
+            }
         }
     }
 
@@ -189,17 +192,18 @@ public struct SubscriptionService: Sendable {
     /// Ends the subscription `token` names (POST, or RFC 8058 one-click), with a consent record; idempotent.
     public func unsubscribe(token: String, method: ConsentMethod) async throws -> UnsubscribeResult {
         let subscriptionID = try verified(token, .unsubscribe).subscriptionID
-        guard let (_, list) = try await subscriptionAndList(subscriptionID) else {
-            throw SubscriptionServiceError.subscriptionGone
-        }
-        let (_, outcome) = try await store.subscriptions.unsubscribe(
-            subscriptionID: subscriptionID, consent: ConsentEvidence(method: method), at: now())
-        switch outcome {
-        case .unsubscribed:
-            logger.info("subscription ended", metadata: ["list": "\(list.slug)", "subscription": "\(subscriptionID)"])
-            return .unsubscribed(listTitle: list.title)
-        case .alreadyUnsubscribed:
-            return .alreadyUnsubscribed(listTitle: list.title)
+        let at = now()
+        return try await store.transaction { [self] tx in
+            guard let (subscription, list) = try await store.subscriptions.subscriptionAndList(subscriptionID, in: tx) else {
+                throw SubscriptionServiceError.subscriptionGone
+            }
+            switch try await store.subscriptions.unsubscribe(subscription, of: list, consent: ConsentEvidence(method: method), at: at, in: tx) {
+            case .unsubscribed:
+                logger.info("subscription ended", metadata: ["list": "\(list.slug)", "subscription": "\(subscriptionID)"])
+                return .unsubscribed(listTitle: list.title)
+            case .alreadyUnsubscribed:
+                return .alreadyUnsubscribed(listTitle: list.title)
+            }
         }
     }
 
@@ -244,13 +248,6 @@ public struct SubscriptionService: Sendable {
 
     /// The subscription and its list, or nil when the subscription is gone (erased).
     private func subscriptionAndList(_ id: Int64) async throws -> (Subscription, MailingList)? {
-        let subscription: Subscription
-        do {
-            subscription = try await store.subscriptions.get(id)
-        } catch let error as StorageError {
-            guard case .notFound = error else { throw error }
-            return nil
-        }
-        return (subscription, try await store.mailingLists.get(subscription.listID))
+        try await store.subscriptions.subscriptionAndList(id)
     }
 }

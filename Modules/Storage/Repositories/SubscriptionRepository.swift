@@ -136,6 +136,43 @@ public struct SubscriptionRepository: Sendable {
         try await Self.unsubscribe(subscriptionID, consent: consent, at: at, on: transaction.db)
     }
 
+    /// The subscription, locked against concurrent moves until `transaction` ends (PostgreSQL; SQLite
+    /// transactions here take the write lock at BEGIN), and its list; nil when there is no such
+    /// subscription. What the link pages read before they decide, in the transaction that then writes.
+    public func subscriptionAndList(_ id: Int64, in transaction: StorageTransaction) async throws -> (subscription: Subscription, list: MailingList)? {
+        try await Self.subscriptionAndList(id, lock: true, on: transaction.db)
+    }
+
+    /// The subscription and its list as they are now (one connection, no lock), for a page that only
+    /// shows them; nil when there is no such subscription.
+    public func subscriptionAndList(_ id: Int64) async throws -> (subscription: Subscription, list: MailingList)? {
+        try await database.withSession { db in try await Self.subscriptionAndList(id, lock: false, on: db) }
+    }
+
+    private static func subscriptionAndList(_ id: Int64, lock: Bool, on db: any SQLDatabase) async throws -> (subscription: Subscription, list: MailingList)? {
+        guard let subscription = try await load(where: { $0.where("id", .equal, SQLBind(id)) }, lock: lock, on: db).first else { return nil }
+        guard let list = try await MailingListRepository.select(where: { $0.where("id", .equal, SQLBind(subscription.listID)) }, on: db).first else {
+            throw StorageError.notFound(record: "mailing list", id: subscription.listID)
+        }
+        return (subscription, list)
+    }
+
+    /// Confirms `subscription`, read with `subscriptionAndList(_:in:)` in the same transaction, with a
+    /// consent record; writes nothing when it is confirmed already.
+    public func confirm(
+        _ subscription: Subscription, of list: MailingList, consent: ConsentEvidence, at: Instant, in transaction: StorageTransaction
+    ) async throws -> ConfirmOutcome {
+        try await Self.confirm(subscription, listSlug: list.slug, consent: consent, at: at, on: transaction.db)
+    }
+
+    /// Ends `subscription`, read with `subscriptionAndList(_:in:)` in the same transaction, with a
+    /// consent record; writes nothing when it has ended already.
+    public func unsubscribe(
+        _ subscription: Subscription, of list: MailingList, consent: ConsentEvidence, at: Instant, in transaction: StorageTransaction
+    ) async throws -> UnsubscribeOutcome {
+        try await Self.unsubscribe(subscription, listSlug: list.slug, consent: consent, at: at, on: transaction.db)
+    }
+
     // MARK: Reads
 
     /// The subscription with this id and its audit trail, or `StorageError.notFound`.
@@ -238,35 +275,51 @@ public struct SubscriptionRepository: Sendable {
     }
 
     static func confirm(_ id: Int64, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase) async throws -> (subscription: Subscription, outcome: ConfirmOutcome) {
-        let (subscription, record) = try await move(id, action: .confirmed, consent: consent, at: at, on: db)
-        var changed = subscription
-        let outcome = try changed.confirm(at: at, by: record.method.actor)
-        guard outcome == .confirmed else { return (subscription, outcome) }
-        return (try await write(changed, record: record, on: db), outcome)
+        let (subscription, slug) = try await lockedWithListSlug(id, on: db)
+        let outcome = try await confirm(subscription, listSlug: slug, consent: consent, at: at, on: db)
+        return (outcome == .confirmed ? try await loaded(id, on: db) : subscription, outcome)
     }
 
     static func unsubscribe(_ id: Int64, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase) async throws -> (subscription: Subscription, outcome: UnsubscribeOutcome) {
-        let (subscription, record) = try await move(id, action: .unsubscribed, consent: consent, at: at, on: db)
+        let (subscription, slug) = try await lockedWithListSlug(id, on: db)
+        let outcome = try await unsubscribe(subscription, listSlug: slug, consent: consent, at: at, on: db)
+        return (outcome == .unsubscribed ? try await loaded(id, on: db) : subscription, outcome)
+    }
+
+    /// Confirms `subscription`, read locked in this transaction, with its consent record; writes nothing
+    /// when it is confirmed already.
+    private static func confirm(
+        _ subscription: Subscription, listSlug: String?, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase
+    ) async throws -> ConfirmOutcome {
+        let record = try ConsentRecord(at: at, action: .confirmed, method: consent.method, confirmationText: consent.confirmationText, listSlug: listSlug)
+        var changed = subscription
+        let outcome = try changed.confirm(at: at, by: record.method.actor)
+        if outcome == .confirmed { try await write(changed, record: record, on: db) }
+        return outcome
+    }
+
+    /// Ends `subscription`, read locked in this transaction, with its consent record; writes nothing
+    /// when it has ended already.
+    private static func unsubscribe(
+        _ subscription: Subscription, listSlug: String?, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase
+    ) async throws -> UnsubscribeOutcome {
+        let record = try ConsentRecord(at: at, action: .unsubscribed, method: consent.method, confirmationText: consent.confirmationText, listSlug: listSlug)
         var changed = subscription
         let outcome = try changed.unsubscribe(at: at, by: record.method.actor)
-        guard outcome == .unsubscribed else { return (subscription, outcome) }
-        return (try await write(changed, record: record, on: db), outcome)
+        if outcome == .unsubscribed { try await write(changed, record: record, on: db) }
+        return outcome
     }
 
-    /// The subscription, locked, and the consent record its move would add.
-    private static func move(
-        _ id: Int64, action: ConsentAction, consent: ConsentEvidence, at: Instant, on db: any SQLDatabase
-    ) async throws -> (Subscription, ConsentRecord) {
+    /// The subscription, locked, and its list's slug (for the consent record).
+    private static func lockedWithListSlug(_ id: Int64, on db: any SQLDatabase) async throws -> (Subscription, String?) {
         let subscription = try await loaded(id, on: db)
         let slug = try await db.select().column("slug").from(MailingListRepository.table).where("id", .equal, SQLBind(subscription.listID)).first()?.string("slug")
-        let record = try ConsentRecord(at: at, action: action, method: consent.method, confirmationText: consent.confirmationText, listSlug: slug)
-        return (subscription, record)
+        return (subscription, slug)
     }
 
-    private static func write(_ subscription: Subscription, record: ConsentRecord, on db: any SQLDatabase) async throws -> Subscription {
+    private static func write(_ subscription: Subscription, record: ConsentRecord, on db: any SQLDatabase) async throws {
         try await update(subscription, on: db)
         try await ConsentRepository.insert(record, subscriberID: subscription.subscriberID, on: db)
-        return try await loaded(subscription.id ?? 0, on: db)
     }
 
     /// The subscription with this id, locked against concurrent moves until the transaction ends (PostgreSQL).
@@ -277,8 +330,10 @@ public struct SubscriptionRepository: Sendable {
         return subscription
     }
 
-    private static func load(where filter: (SQLSelectBuilder) -> SQLSelectBuilder, on db: any SQLDatabase) async throws -> [Subscription] {
-        let rows = try await filter(db.select().column("*").from(Subscription.table)).orderBy("id").for(.update).all()
+    private static func load(where filter: (SQLSelectBuilder) -> SQLSelectBuilder, lock: Bool = true, on db: any SQLDatabase) async throws -> [Subscription] {
+        var query = filter(db.select().column("*").from(Subscription.table)).orderBy("id")
+        if lock { query = query.for(.update) }
+        let rows = try await query.all()
         let ids = try rows.map { try $0.int64("id") }
         let events = try await EventStore.load(SubscriptionState.self, recordIDs: ids, on: db)
         return try rows.map { row in try Subscription.decode(row: row, events: events[try row.int64("id")] ?? []) }
