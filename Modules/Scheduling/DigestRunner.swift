@@ -181,6 +181,7 @@ public struct DigestRunner: Sendable {
         }
         let period = try reportingPeriod(of: run, list: list)
         let digest = try await DigestBuilder(store: store, now: now).build(list: list, period: period)
+        SchedulingMetrics.built.increment()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try await store.digestRuns.storeDigest(run.id, digest: String(decoding: try encoder.encode(digest), as: UTF8.self), worker: worker)

@@ -96,14 +96,14 @@ extension CLISession {
 
     /// Starts `itsm-scheduler` on this session's database, mailing through `sink`, its clock shifted
     /// by `clockOffset` seconds, looking for due runs every second, its pages on a port of its own.
-    func startScheduler(sink: SMTPSink, clockOffset: Int, _ settings: [String: String] = [:]) throws -> ChildProcess {
+    func startScheduler(sink: SMTPSink, clockOffset: Int, _ settings: [String: String] = [:], arguments: [String] = []) throws -> ChildProcess {
         let port = try #require(freeLoopbackPort(), "no free loopback port")
         let daemonSettings = [
             "ITSM_SMTP_URL": "smtp://127.0.0.1:\(sink.port)", "ITSM_SCHEDULER_TICK_SECONDS": "1",
             "ITSM_TESTING_CLOCK_OFFSET_SECONDS": String(clockOffset), "ITSM_HTTP_BIND": "127.0.0.1:\(port)",
         ]
         let merged = environment.merging(daemonSettings) { $1 }.merging(settings) { $1 }
-        return try ChildProcess(try Binaries.scheduler(), [], in: directory, environment: merged)
+        return try ChildProcess(try Binaries.scheduler(), arguments, in: directory, environment: merged)
     }
 }
 

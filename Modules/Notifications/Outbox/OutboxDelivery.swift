@@ -65,12 +65,15 @@ public struct OutboxDelivery: Sendable {
         // is under way), and a connection sends its next message only once its last one is
         // recorded: a crash (kill -9) leaves at most one message per connection delivered but
         // still claimed, to be sent again after the lease, instead of a whole claimed batch.
-        let ids = sendable.map(\.message.id)
+        let messages = sendable.map(\.message)
         let ledger = SentLedger { deliveries in try await recordSent(deliveries) }
         let slots = ResultSlots(count: sendable.count)
         await sendRenewingClaims(sendable.map(\.envelope), claim: claim) { index, result in
             slots.set(index, result)
-            if case .delivered(let reply) = result { await ledger.record(id: ids[index], reply: reply) }
+            if case .delivered(let reply) = result {
+                await ledger.record(id: messages[index].id, reply: reply)
+                logSent(messages[index], reply: reply)
+            }
         }
         if let failure = await ledger.failure { throw failure }
         round.sent += await ledger.recorded
@@ -127,6 +130,15 @@ public struct OutboxDelivery: Sendable {
                 wait = min(wait * 2, .seconds(30))
             }
         }
+    }
+
+    /// One line per delivered message, at debug: at info a fan-out would log a line per subscriber,
+    /// and the outbox row (`itsm outbox`) keeps the same facts. Names the message, never its recipient.
+    private func logSent(_ message: OutboxMessage, reply: String) {
+        logger.debug("message sent", metadata: [
+            "message_id": .string(message.messageID), "outbox_id": .stringConvertible(message.id), "kind": .string(message.kind),
+            "attempt": .stringConvertible(message.attempts), "reply": .string(LogRedaction.maskingAddresses(in: reply)),
+        ])
     }
 
     /// Writes the outcome of one failed attempt and returns the message's new status.
