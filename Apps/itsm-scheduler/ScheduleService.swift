@@ -20,14 +20,15 @@ struct ScheduleService: ServiceLifecycle.Service {
     func run() async throws {
         let stopping = Mutex(false)
         await withGracefulShutdownHandler {
-            while !stopping.withLock({ $0 }) {
+            // Cancelled when a stop outlasts its limit: then no further pass starts either.
+            while !stopping.withLock({ $0 }), !Task.isCancelled {
                 do {
                     try await runner.tick(shouldStop: { stopping.withLock { $0 } })
                     try await recordOutboxGauges()
                 } catch {
                     logger.error("digest schedule pass failed; the next pass tries again", metadata: ["error": "\(error)"])
                 }
-                guard !stopping.withLock({ $0 }) else { break }
+                guard !stopping.withLock({ $0 }), !Task.isCancelled else { break }
                 // Only the pause is cut short by a shutdown, never a pass.
                 await cancelWhenGracefulShutdown { try? await Task.sleep(for: interval) }
             }

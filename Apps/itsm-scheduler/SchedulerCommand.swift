@@ -150,32 +150,54 @@ struct SchedulerCommand: AsyncParsableCommand {
             "http": .string(configuration.httpBind.description),
         ]
 
-        // Graceful shutdown runs in reverse order: delivery stops first, the database closes last.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(
-                        service: DatabaseService(store: store) { logger.info("itsm-scheduler started", metadata: startedMetadata) },
-                        successTerminationBehavior: .gracefullyShutdownGroup
-                    ),
-                    .init(service: OutboxService(worker: OutboxWorker(delivery: delivery), transport: transport)),
-                    // Stops between fan-out batches, before delivery stops: what it enqueued still goes out.
-                    .init(service: ScheduleService(
-                        runner: runner, interval: .seconds(Int64(configuration.scheduler.tickSeconds)), logger: logger)),
-                    // The link pages stop first: no new subscriptions while delivery winds down.
-                    .init(service: pages),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        // Graceful shutdown runs in reverse order: the pages stop first, delivery last.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(
+                    service: StartAnnouncement { logger.info("itsm-scheduler started", metadata: startedMetadata) },
+                    successTerminationBehavior: .gracefullyShutdownGroup
+                ),
+                .init(service: OutboxService(worker: OutboxWorker(delivery: delivery), transport: transport)),
+                // Stops between fan-out batches, before delivery stops: what it enqueued still goes out.
+                .init(service: ScheduleService(
+                    runner: runner, interval: .seconds(Int64(configuration.scheduler.tickSeconds)), logger: logger)),
+                // The link pages stop first: no new subscriptions while delivery winds down.
+                .init(service: pages),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
-        try await group.run()
+        // Past the limit the services still running are cancelled: nothing (a client that never
+        // finishes its request, a hung database) can hold a stop for good.
+        groupConfiguration.maximumGracefulShutdownDuration = Self.gracefulShutdownLimit(for: configuration.mail)
+        // The database closes once every service has ended, however the group ended (a cancelled
+        // service may still be finishing a query when the others are done).
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            try? await store.database.close()
+            throw error
+        }
+        try await store.database.close()
         logger.info("itsm-scheduler stopped")
         withExtendedLifetime(instanceLock) {}
     }
 }
 
 extension SchedulerCommand {
+    /// Time a graceful stop has beyond the SMTP transfers in flight: to record their outcomes, let the
+    /// schedule loop finish its batch and close the database.
+    static let shutdownMargin = Duration.seconds(15)
+
+    /// How long a graceful stop may take in all: the SMTP transfer timeout (a transfer in flight
+    /// finishes within it) plus `shutdownMargin`. 75 s with the default 60 s transfer timeout.
+    static func gracefulShutdownLimit(for mail: ITSMConfiguration.MailDelivery) -> Duration {
+        switch mail {
+        case let .smtp(_, options): .seconds(Int64(options.totalTimeoutSeconds)) + shutdownMargin
+        case .files: shutdownMargin
+        }
+    }
+
     /// Names this process's outbox claims: host and process id.
     static func workerName() -> String {
         "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
@@ -199,17 +221,14 @@ struct OutboxService: ServiceLifecycle.Service {
     }
 }
 
-/// Keeps the database open while the daemon runs and closes it last, on graceful shutdown.
-struct DatabaseService: ServiceLifecycle.Service {
-    let store: Store
-    /// Called once the service group runs, so its signal handlers are in place (a SIGTERM after
-    /// the "started" line is always a graceful shutdown).
-    let announceStart: @Sendable () -> Void
+/// Says the daemon has started once the service group runs, so its signal handlers are in place
+/// (a SIGTERM after the "started" line is always a graceful shutdown); then waits for the stop.
+struct StartAnnouncement: ServiceLifecycle.Service {
+    let announce: @Sendable () -> Void
 
     func run() async throws {
-        announceStart()
+        announce()
         try? await gracefulShutdown()
-        try await store.database.close()
     }
 }
 
