@@ -18,11 +18,11 @@ struct DocumentedKeysTests {
         #expect(try Self.read("deploy/itsm.env.example").contains("#\(key.environmentName)="))
     }
 
-    @Test("the example config file names every key but the state directory, and loads")
+    @Test("the example config file names every key, and loads")
     func exampleFile() async throws {
         let path = Self.root.appendingPathComponent("deploy/config.example.json").path
         let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
-        for key in ITSMConfiguration.Key.allCases where key != .stateDirectory {
+        for key in ITSMConfiguration.Key.allCases {
             var value: Any? = object
             for component in key.rawValue.split(separator: ".") { value = (value as? [String: Any])?[String(component)] }
             #expect(value != nil, "\(key.rawValue) is missing from deploy/config.example.json")
@@ -41,5 +41,22 @@ struct DocumentedKeysTests {
         #expect(configuration.subscriptions.subscribeLimit == 20)
         #expect(configuration.scheduler.catchUp == .all)
         #expect(configuration.subscriptions.trustedProxies == ["127.0.0.1", "::1"])
+        #expect(configuration.stateDirectory == "./var")
+    }
+
+    @Test("the daemon's testing-only clock shift is in the env example, marked as for tests, and set nowhere else")
+    func testingClockOffset() throws {
+        let name = "ITSM_TESTING_CLOCK_OFFSET_SECONDS"
+        // Read by Apps/itsm-scheduler from the environment only, so it is no configuration key.
+        #expect(!ITSMConfiguration.Key.allCases.map(\.environmentName).contains(name))
+        let example = try Self.read("deploy/itsm.env.example")
+        let lines = example.split(separator: "\n", omittingEmptySubsequences: false)
+        let index = try #require(lines.firstIndex { $0.hasPrefix("#\(name)=") }, "\(name) is not in deploy/itsm.env.example")
+        // The comment just above it says it is for tests only.
+        let comment = lines[..<index].reversed().prefix { $0.hasPrefix("# ") }.joined(separator: " ")
+        #expect(comment.contains("tests only"), "\(comment)")
+        for file in ["deploy/compose.yaml", "deploy/systemd/itsm-scheduler.service", "deploy/Containerfile", "deploy/config.example.json"] {
+            #expect(!(try Self.read(file)).contains(name), "\(file) sets \(name)")
+        }
     }
 }
