@@ -38,14 +38,26 @@ public final class Database: Sendable {
             let source = TunedSQLiteSource(inner: SQLiteConnectionSource(
                 configuration: .init(storage: .file(path: url.path), enableForeignKeys: true),
                 threadPool: threadPool
-            ))
+            ), readOnly: false)
             // One connection: SQLite serialises writers anyway, and one connection makes every
             // session (and so every transaction) exclusive within this process.
             let pool = EventLoopConnectionPool(
                 source: source, maxConnections: 1, requestTimeout: .seconds(60), logger: logger,
                 on: MultiThreadedEventLoopGroup.singleton.any()
             )
-            let database = Database(location: location, pool: SQLitePool(pool: pool, threadPool: threadPool, logger: logger))
+            // Read-only sessions (`withReadSession`) on connections of their own, with threads of
+            // their own: WAL lets them read the last commit while the writer works, so a page that
+            // only shows something does not queue behind the writer's transactions.
+            let readerThreads = NIOThreadPool(numberOfThreads: 2)
+            readerThreads.start()
+            let readers = EventLoopConnectionPool(
+                source: TunedSQLiteSource(
+                    inner: SQLiteConnectionSource(configuration: .init(storage: .file(path: url.path), enableForeignKeys: true), threadPool: readerThreads),
+                    readOnly: true),
+                maxConnections: 4, requestTimeout: .seconds(60), logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()
+            )
+            let database = Database(location: location, pool: SQLitePool(
+                pool: pool, threadPool: threadPool, readers: readers, readerThreads: readerThreads, logger: logger))
             // Fail now, with the file's error, rather than at the first query.
             do {
                 _ = try await database.withSession { try await $0.raw("SELECT 1").all() }
@@ -80,6 +92,13 @@ public final class Database: Sendable {
         try await pool.withSession(body)
     }
 
+    /// Runs `body`, which only reads, on one connection held for its whole duration. On SQLite that is
+    /// one of a few read-only connections beside the writer's (a write there fails), which see the
+    /// last commit and do not wait for a transaction under way; on PostgreSQL any pooled connection.
+    public func withReadSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await pool.withReadSession(body)
+    }
+
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
@@ -107,6 +126,7 @@ public final class Database: Sendable {
 /// A source of exclusive connections, one implementation per engine.
 private protocol SessionPool: Sendable {
     func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    func withReadSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
     func shutdown() async throws
 }
 
@@ -116,9 +136,21 @@ private protocol SessionPool: Sendable {
 private struct SQLitePool: SessionPool, @unchecked Sendable {
     let pool: EventLoopConnectionPool<TunedSQLiteSource>
     let threadPool: NIOThreadPool
+    let readers: EventLoopConnectionPool<TunedSQLiteSource>
+    let readerThreads: NIOThreadPool
     let logger: Logger
 
     func withSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await Self.withSession(from: pool, logger: logger, body)
+    }
+
+    func withReadSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await Self.withSession(from: readers, logger: logger, body)
+    }
+
+    private static func withSession<R: Sendable>(
+        from pool: EventLoopConnectionPool<TunedSQLiteSource>, logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
         let connection = try await pool.requestConnection(logger: logger).get()
         do {
             let result = try await body(connection.sql(queryLogLevel: .trace))
@@ -131,6 +163,8 @@ private struct SQLitePool: SessionPool, @unchecked Sendable {
     }
 
     func shutdown() async throws {
+        try await readers.close().get()
+        try await readerThreads.shutdownGracefully()
         try await pool.close().get()
         try await threadPool.shutdownGracefully()
     }
@@ -152,6 +186,11 @@ private struct PostgresPool: SessionPool, @unchecked Sendable {
             pool.releaseConnection(connection, logger: logger)
             throw error
         }
+    }
+
+    /// PostgreSQL reads on any pooled connection: MVCC already keeps readers and writers apart.
+    func withReadSession<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await withSession(body)
     }
 
     func shutdown() async throws {
@@ -198,14 +237,17 @@ private struct OpenConnectionSQLDatabase: SQLDatabase {
 /// SQLite connections with the pragmas this application relies on.
 private struct TunedSQLiteSource: ConnectionPoolSource {
     let inner: SQLiteConnectionSource
+    /// `PRAGMA query_only`: the connection refuses to write (the read sessions').
+    let readOnly: Bool
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        inner.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
+        inner.makeConnection(logger: logger, on: eventLoop).flatMap { [readOnly] connection in
             // WAL lets the CLI read while the daemon writes; busy_timeout waits for the other
             // process's write lock instead of failing at once.
             connection.query("PRAGMA journal_mode = WAL")
                 .flatMap { _ in connection.query("PRAGMA busy_timeout = 10000") }
                 .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
+                .flatMap { _ in readOnly ? connection.query("PRAGMA query_only = 1").map { _ in () } : eventLoop.makeSucceededVoidFuture() }
                 .map { _ in connection }
         }
     }

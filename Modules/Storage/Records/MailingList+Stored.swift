@@ -98,7 +98,7 @@ public struct MailingListRepository: Sendable {
     // MARK: Rows
 
     private func lists(where filter: @escaping @Sendable (SQLSelectBuilder) -> SQLSelectBuilder) async throws -> [MailingList] {
-        try await database.withSession { db in try await Self.select(where: filter, on: db) }
+        try await database.withReadSession { db in try await Self.select(where: filter, on: db) }
     }
 
     static func select(where filter: (SQLSelectBuilder) -> SQLSelectBuilder, on db: any SQLDatabase) async throws -> [MailingList] {

@@ -146,7 +146,7 @@ public struct SubscriptionRepository: Sendable {
     /// The subscription and its list as they are now (one connection, no lock), for a page that only
     /// shows them; nil when there is no such subscription.
     public func subscriptionAndList(_ id: Int64) async throws -> (subscription: Subscription, list: MailingList)? {
-        try await database.withSession { db in try await Self.subscriptionAndList(id, lock: false, on: db) }
+        try await database.withReadSession { db in try await Self.subscriptionAndList(id, lock: false, on: db) }
     }
 
     private static func subscriptionAndList(_ id: Int64, lock: Bool, on db: any SQLDatabase) async throws -> (subscription: Subscription, list: MailingList)? {
