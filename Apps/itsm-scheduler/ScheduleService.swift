@@ -25,6 +25,8 @@ struct ScheduleService: ServiceLifecycle.Service {
                 do {
                     try await runner.tick(shouldStop: { stopping.withLock { $0 } })
                     try await recordOutboxGauges()
+                } catch is CancellationError where Task.isCancelled {
+                    break  // the group is stopping: not a failed pass
                 } catch {
                     logger.error("digest schedule pass failed; the next pass tries again", metadata: ["error": "\(error)"])
                 }

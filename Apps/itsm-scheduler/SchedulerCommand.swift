@@ -72,6 +72,12 @@ struct SchedulerCommand: AsyncParsableCommand {
             }
         }
 
+        // A taken port is one clear line before anything starts, not a socket error after "started".
+        if let problem = HTTPBindCheck.problem(host: configuration.httpBind.host, port: configuration.httpBind.port) {
+            logger.critical("cannot listen for the link pages: \(problem)")
+            throw ExitCode.failure
+        }
+
         // The daemon's clock. End-to-end tests shift it (ITSM_TESTING_CLOCK_OFFSET_SECONDS) so a
         // schedule falls due without waiting for the wall clock; it is never set in production.
         let clock: @Sendable () -> Instant

@@ -76,6 +76,27 @@ struct SchedulerDaemonTests {
         }
     }
 
+    @Test("a taken HTTP port stops the start with one line naming ITSM_HTTP_BIND, before 'started', with exit 1")
+    func takenPort() async throws {
+        try await withWorkingDirectory { first in
+            let environment = childEnvironment()
+            let bind = try #require(environment["ITSM_HTTP_BIND"])
+            let running = try ChildProcess(try Binaries.scheduler(), [], in: first, environment: environment)
+            try await running.waitForStandardError(containing: Self.started)
+            // Another daemon (its own database and folder) told to listen on the same address.
+            try await withWorkingDirectory { second in
+                let refused = try ChildProcess(try Binaries.scheduler(), [], in: second, environment: environment)
+                #expect(try await refused.waitForExit() == .failure, "\(refused.standardError)")
+                let log = refused.standardError
+                #expect(log.contains("http.bind (ITSM_HTTP_BIND) \(bind): the address is already in use"), "\(log)")
+                #expect(!log.contains(Self.started), "\(log)")
+                #expect(!log.contains("schedule pass failed"), "\(log)")
+            }
+            running.send(SIGTERM)
+            #expect(try await running.waitForExit() == .success, "\(running.standardError)")
+        }
+    }
+
     @Test("a second start reuses the key file as it is")
     func secondStartReusesKey() async throws {
         let scheduler = try Binaries.scheduler()
