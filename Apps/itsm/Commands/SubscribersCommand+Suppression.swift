@@ -111,10 +111,15 @@ extension SubscribersCommand {
                     guard answer == "y" || answer == "yes" else { throw CommandFailure("not confirmed; nothing was erased") }
                 }
                 let erasure = try await context.store.consent.erase(address, at: context.now)
+                func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
                 let removed = erasure.subscriberFound
-                    ? "the subscriber, \(erasure.subscriptions) subscription\(erasure.subscriptions == 1 ? "" : "s") and \(erasure.consentRecords) consent record\(erasure.consentRecords == 1 ? "" : "s")"
+                    ? "the subscriber, \(count(erasure.subscriptions, "subscription")) and \(count(erasure.consentRecords, "consent record"))"
                     : "no subscriber (none had this address)"
-                return "Erased \(removed); only the address's hash is kept, in the suppression list."
+                var mail: [String] = []
+                if erasure.outboxMessagesDeleted > 0 { mail.append("\(count(erasure.outboxMessagesDeleted, "unsent message")) deleted") }
+                if erasure.outboxMessagesRedacted > 0 { mail.append("\(count(erasure.outboxMessagesRedacted, "sent message")) stripped of the address and content") }
+                let outbox = mail.isEmpty ? "" : "; outbox: " + mail.joined(separator: ", ")
+                return "Erased \(removed)\(outbox); only the address's hash is kept, in the suppression list."
             }
             print(message)
         }
