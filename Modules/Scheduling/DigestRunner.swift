@@ -130,15 +130,21 @@ public struct DigestRunner: Sendable {
                     let rendered = renderer.render(for: try Recipient(
                         name: recipient.name, unsubscribeURL: subscriptions.unsubscribeLink(subscriptionID: recipient.subscriptionID).absoluteString,
                         manageURL: manageURL))
-                    return try DigestMail(
+                    return (recipient.subscriptionID, try DigestMail(
                         list: list, run: run, recipient: recipient, rendered: rendered,
                         headers: subscriptions.listHeaders(for: list, subscriptionID: recipient.subscriptionID), at: at
-                    ).outboxMessage()
+                    ).outboxMessage())
                 }
                 let (store, worker, runID, cursorAfter) = (self.store, self.worker, run.id, last.subscriptionID)
                 let added = try await store.transaction { tx in
+                    // The page was read before this transaction: whoever unsubscribed or was erased
+                    // since gets nothing (an erasure must leave no mail behind). Held until commit on
+                    // PostgreSQL, so an erasure under way waits for this batch and then withdraws it.
+                    let current = try await store.subscriptions.confirmed(among: messages.map(\.0), in: tx)
                     var added = 0
-                    for message in messages where try await store.outbox.enqueue(message, at: at, in: tx) { added += 1 }
+                    for (subscriptionID, message) in messages where current.contains(subscriptionID) {
+                        if try await store.outbox.enqueue(message, at: at, in: tx) { added += 1 }
+                    }
                     guard try await store.digestRuns.advance(runID, cursor: cursorAfter, enqueued: added, worker: worker, in: tx) else {
                         throw DigestRunError.claimLost(runID)
                     }

@@ -301,6 +301,23 @@ struct SubscriptionStorageTests {
         }
     }
 
+    @Test("a fan-out batch keeps only the subscriptions still confirmed in its transaction: not those unsubscribed or erased since its page was read", arguments: TestEngine.available)
+    func confirmedAmongInTransaction(engine: TestEngine) async throws {
+        try await withStore(engine) { store in
+            let listID = try await store.makeList()
+            let ada = try await store.confirmed("ada@example.org", listID: listID, at: t0)
+            let bob = try await store.confirmed("bob@example.org", listID: listID, at: m(1))
+            let carol = try await store.confirmed("carol@example.org", listID: listID, at: m(2))
+            let page = try await store.subscriptions.confirmedRecipients(listID: listID).map(\.subscriptionID)
+            #expect(page == [ada, bob, carol])
+            // Between reading the page and enqueueing it: Bob leaves, Carol is erased.
+            _ = try await store.subscriptions.unsubscribe(subscriptionID: bob, consent: cli, at: m(3))
+            try await store.consent.erase(try email("carol@example.org"), at: m(4))
+            let current = try await store.transaction { tx in try await store.subscriptions.confirmed(among: page, in: tx) }
+            #expect(current == [ada])
+        }
+    }
+
     @Test("the consent export lists every record of a person, oldest first, with how and where it was given", arguments: TestEngine.available)
     func consentExport(engine: TestEngine) async throws {
         try await withStore(engine) { store in

@@ -102,18 +102,30 @@ public final class Database: Sendable {
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await withSession { db in
-            try await db.raw(SQLQueryString(begin)).run()
-            do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                // On a connection the server closed (a restart) this fails at once (see
-                // `OpenConnectionSQLDatabase`): the server dropped the transaction with it.
-                try? await db.raw("ROLLBACK").run()
-                throw error
-            }
+        return try await withSession { db in try await Self.inTransaction(db, begin: begin, body) }
+    }
+
+    /// Runs `body`, which only reads, in a read session (`withReadSession`) inside one transaction, so
+    /// that all its statements see the same snapshot: a deferred transaction on SQLite's reader, and
+    /// REPEATABLE READ READ ONLY on PostgreSQL.
+    public func readTransaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let begin = engine == .sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        return try await withReadSession { db in try await Self.inTransaction(db, begin: begin, body) }
+    }
+
+    private static func inTransaction<R: Sendable>(
+        _ db: any SQLDatabase, begin: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        try await db.raw(SQLQueryString(begin)).run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            // On a connection the server closed (a restart) this fails at once (see
+            // `OpenConnectionSQLDatabase`): the server dropped the transaction with it.
+            try? await db.raw("ROLLBACK").run()
+            throw error
         }
     }
 
@@ -244,8 +256,9 @@ private struct TunedSQLiteSource: ConnectionPoolSource {
         inner.makeConnection(logger: logger, on: eventLoop).flatMap { [readOnly] connection in
             // WAL lets the CLI read while the daemon writes; busy_timeout waits for the other
             // process's write lock instead of failing at once.
-            connection.query("PRAGMA journal_mode = WAL")
-                .flatMap { _ in connection.query("PRAGMA busy_timeout = 10000") }
+            // busy_timeout first: a reader opened while the writer is busy must wait, not fail.
+            connection.query("PRAGMA busy_timeout = 10000")
+                .flatMap { _ in connection.query("PRAGMA journal_mode = WAL") }
                 .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
                 .flatMap { _ in readOnly ? connection.query("PRAGMA query_only = 1").map { _ in () } : eventLoop.makeSucceededVoidFuture() }
                 .map { _ in connection }

@@ -143,10 +143,10 @@ public struct SubscriptionRepository: Sendable {
         try await Self.subscriptionAndList(id, lock: true, on: transaction.db)
     }
 
-    /// The subscription and its list as they are now (one connection, no lock), for a page that only
+    /// The subscription and its list as they are now (one snapshot, no lock), for a page that only
     /// shows them; nil when there is no such subscription.
     public func subscriptionAndList(_ id: Int64) async throws -> (subscription: Subscription, list: MailingList)? {
-        try await database.withReadSession { db in try await Self.subscriptionAndList(id, lock: false, on: db) }
+        try await database.readTransaction { db in try await Self.subscriptionAndList(id, lock: false, on: db) }
     }
 
     private static func subscriptionAndList(_ id: Int64, lock: Bool, on db: any SQLDatabase) async throws -> (subscription: Subscription, list: MailingList)? {
@@ -171,6 +171,21 @@ public struct SubscriptionRepository: Sendable {
         _ subscription: Subscription, of list: MailingList, consent: ConsentEvidence, at: Instant, in transaction: StorageTransaction
     ) async throws -> UnsubscribeOutcome {
         try await Self.unsubscribe(subscription, listSlug: list.slug, consent: consent, at: at, on: transaction.db)
+    }
+
+    /// Which of these subscriptions are confirmed now, each locked against erasure and moves until
+    /// `transaction` ends (`FOR SHARE` on PostgreSQL; SQLite's write transaction excludes them anyway).
+    public func confirmed(among ids: [Int64], in transaction: StorageTransaction) async throws -> Set<Int64> {
+        var found: Set<Int64> = []
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let rows = try await transaction.db.select().column("id").from(Subscription.table)
+                .where("id", .in, SQLBind.group(Array(ids[start..<min(start + 500, ids.count)])))
+                .where("state", .equal, SQLBind(SubscriptionState.confirmed.rawValue))
+                .for(.share)
+                .all()
+            for row in rows { found.insert(try row.int64("id")) }
+        }
+        return found
     }
 
     // MARK: Reads
