@@ -49,7 +49,9 @@ public struct ConsentRepository: Sendable {
         let key = AddressKey(address)
         return try await database.transaction { db in
             var erasure = Erasure(subscriberFound: false, subscriptions: 0, consentRecords: 0)
-            // Locked first (PostgreSQL): a concurrent subscribe either finishes before or finds the row gone.
+            // The bounce row first, as a refusal being recorded takes it (see `claimBounceRow`).
+            try await OutboxRepository.claimBounceRow(of: key, at: at, on: db)
+            // Then the subscriber (PostgreSQL): a concurrent subscribe either finishes before or finds the row gone.
             if let subscriber = try await SubscriptionRepository.subscriber(key, lock: true, on: db) {
                 let id = subscriber.id
                 erasure.subscriberFound = true

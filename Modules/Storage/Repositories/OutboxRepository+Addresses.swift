@@ -39,7 +39,7 @@ extension OutboxRepository {
                     """
                 let row = try await db.raw(upsert).first()
                 // Checked after the upsert, which an erasure's own write to this key waits for (or
-                // which waits for it): see `withdrawMessages(to:at:on:)`.
+                // which waits for it): see `claimBounceRow(of:at:on:)`.
                 let key = AddressKey(lowercasedKey: address)
                 if try await SuppressionRepository.suppression(key, on: db)?.source == .erased {
                     try await db.delete(from: "mail_bounces").where("address", .equal, SQLBind(address)).run()
@@ -76,6 +76,18 @@ extension OutboxRepository {
 
     // MARK: Erasure
 
+    /// The erasure's first write, before it locks the subscriber: the key's bounce row. An in-flight
+    /// `recordPermanentRefusal` for the address writes that row first too, so the two take their locks
+    /// in the same order (bounce row, then subscriber; PostgreSQL), and one either commits before the
+    /// erasure (whose deletes then take its rows) or waits for it (and then finds the address erased).
+    static func claimBounceRow(of key: AddressKey, at: Instant, on db: any SQLDatabase) async throws {
+        let touch: SQLQueryString = """
+            INSERT INTO mail_bounces (address, permanent_failures, last_reply, last_at_us) VALUES (\(bind: key.key), 0, '', \(bind: at.microsecondsSinceEpoch))
+            ON CONFLICT (address) DO UPDATE SET last_at_us = excluded.last_at_us
+            """
+        try await db.raw(touch).run()
+    }
+
     /// Removes `key` from the outbox inside an erasure's transaction, and returns how many messages
     /// went and how many were redacted:
     ///
@@ -88,14 +100,6 @@ extension OutboxRepository {
     ///
     /// A message with other recipients beside this one goes (or is redacted) whole: its bytes name them all.
     static func withdrawMessages(to key: AddressKey, at: Instant, on db: any SQLDatabase) async throws -> (deleted: Int, redacted: Int) {
-        // A write to the key's bounce row first: an in-flight `recordPermanentRefusal` for it either
-        // commits before this (and its row is deleted by the erasure) or waits for this transaction
-        // (and then finds the address erased). Nothing is left of it when the erasure commits.
-        let touch: SQLQueryString = """
-            INSERT INTO mail_bounces (address, permanent_failures, last_reply, last_at_us) VALUES (\(bind: key.key), 0, '', \(bind: at.microsecondsSinceEpoch))
-            ON CONFLICT (address) DO UPDATE SET last_at_us = excluded.last_at_us
-            """
-        try await db.raw(touch).run()
         try await db.delete(from: "mail_bounces").where("address", .equal, SQLBind(key.key)).run()
 
         // Narrowed in SQL (a case-insensitive substring of the JSON array), decided here exactly.
