@@ -189,6 +189,22 @@ struct ImportExportCommandTests {
         }
     }
 
+    @Test("an id whose first row is rejected at insert is written by its next row, not skipped as already imported", arguments: Engine.available)
+    func repeatedIdAfterRejection(engine: Engine) async throws {
+        try await CLISession.with(engine) { cli in
+            // S2's first row takes a name S1 has (a duplicate at insert: the batch goes row by row);
+            // its second row is fine and becomes S2.
+            try Self.write("id,name\nS1,Mail\nS2,Mail\nS2,Web\nS1,Mail again\n", "services.csv", in: cli)
+            let result = try await cli.run(["import", "services", "services.csv", "--json"])
+            let report = try JSONDecoder().decode(RecordImportJSON.self, from: Data(result.standardOutput.utf8))
+            #expect(report.rejections.map(\.line) == [3], "\(result.output)")
+            #expect(report.outcomes == ["pipeline": 2, "already-imported": 1], "\(result.output)")
+            #expect(try await cli.count("SELECT COUNT(*) FROM services") == 2)
+            #expect(try await cli.count(
+                "SELECT COUNT(*) FROM imported_records r JOIN services s ON s.id = r.record_id WHERE r.source_id = 'S2' AND s.name = 'Web'") == 1)
+        }
+    }
+
     @Test("a ServiceNow-style CSV through --map: local times on --time-zone, display states, unmapped columns ignored with a note")
     func serviceNowMapping() async throws {
         try await CLISession.with(.sqlite) { cli in

@@ -58,19 +58,25 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
             }
         }
 
-        // Rows whose id is already here (imported before, or earlier in this file) are not written again.
+        // Rows whose id is already here (imported before) are not written again, nor a row repeating
+        // an id earlier in this batch once that row is written.
         let kind = Record.State.recordKind
-        var seen = try await store.importedRecords.recordIDs(kind: kind, source: sourceName, sourceIDs: built.compactMap(\.sourceID), in: tx)
-        var fresh: [(position: Int, sourceID: String?, record: Record)] = []
+        let imported = try await store.importedRecords.recordIDs(kind: kind, source: sourceName, sourceIDs: built.compactMap(\.sourceID), in: tx)
+        var firsts: [(position: Int, sourceID: String?, record: Record)] = []
+        var repeats: [(position: Int, sourceID: String?, record: Record)] = []
+        var inBatch: Set<String> = []
         for row in built {
             if let sourceID = row.sourceID {
-                guard seen[sourceID] == nil else {
+                if imported[sourceID] != nil {
                     outcomes.append((row.position, .accepted(Self.alreadyImported)))
                     continue
                 }
-                seen[sourceID] = 0
+                guard inBatch.insert(sourceID).inserted else {
+                    repeats.append(row)
+                    continue
+                }
             }
-            fresh.append(row)
+            firsts.append(row)
         }
 
         let repository = Record.repository(store)
@@ -85,14 +91,22 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
             try await store.importedRecords.remember(kind: kind, source: sourceName, records: remembered, at: now, in: tx)
         }
         do {
-            try await tx.savepoint { tx in try await write(fresh, tx) }
-            outcomes += fresh.map { ($0.position, .accepted($0.record.currentState.rawValue)) }
+            try await tx.savepoint { tx in try await write(firsts, tx) }
+            outcomes += firsts.map { ($0.position, .accepted($0.record.currentState.rawValue)) }
+            outcomes += repeats.map { ($0.position, .accepted(Self.alreadyImported)) }
         } catch where Self.isRowFailure(error) {
-            // Back at the savepoint, nothing of the batch is written: one by one, so only the failing rows go.
-            for row in fresh {
+            // Back at the savepoint, nothing of the batch is written: one by one, in file order, so only
+            // the failing rows go; a repeated id is written by its first row that succeeds.
+            var written: Set<String> = []
+            for row in (firsts + repeats).sorted(by: { $0.position < $1.position }) {
+                if let sourceID = row.sourceID, written.contains(sourceID) {
+                    outcomes.append((row.position, .accepted(Self.alreadyImported)))
+                    continue
+                }
                 do {
                     try await tx.savepoint { tx in try await write([row], tx) }
                     outcomes.append((row.position, .accepted(row.record.currentState.rawValue)))
+                    if let sourceID = row.sourceID { written.insert(sourceID) }
                 } catch where Self.isRowFailure(error) {
                     outcomes.append((row.position, .rejected(reason: failureMessage(error))))
                 }
