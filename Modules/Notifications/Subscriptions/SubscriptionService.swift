@@ -156,24 +156,26 @@ public struct SubscriptionService: Sendable {
             throw SubscriptionServiceError.invalidLink
         }
         let at = now()
-        return try await store.transaction { [self] tx in
+        // The result, and the list's slug when this call confirmed (logged once committed).
+        let (result, confirmedOn) = try await store.transaction { [self] tx -> (ConfirmResult, String?) in
             let found = try await store.subscriptions.subscriptionAndList(link.subscriptionID, in: tx)
             if link.isExpired, let expiresAt = link.expiresAt {
                 guard let (subscription, list) = found, isUsed(link, by: subscription) else { throw SubscriptionServiceError.expiredLink(at: expiresAt) }
-                return .alreadyConfirmed(listTitle: list.title)
+                return (.alreadyConfirmed(listTitle: list.title), nil)
             }
             guard let (subscription, list) = found else { throw SubscriptionServiceError.subscriptionGone }
             if subscription.state == .unsubscribed { throw SubscriptionServiceError.subscriptionEnded }
             if isStale(link, for: subscription) { throw SubscriptionServiceError.invalidLink }
             let consent = ConsentEvidence(method: method, confirmationText: confirmationText(list.title))
             switch try await store.subscriptions.confirm(subscription, of: list, consent: consent, at: at, in: tx) {
-            case .confirmed:
-                logger.info("subscription confirmed", metadata: ["list": "\(list.slug)", "subscription": "\(link.subscriptionID)"])
-                return .confirmed(listTitle: list.title)
-            case .alreadyConfirmed:
-                return .alreadyConfirmed(listTitle: list.title)
+            case .confirmed: return (.confirmed(listTitle: list.title), list.slug)
+            case .alreadyConfirmed: return (.alreadyConfirmed(listTitle: list.title), nil)
             }
         }
+        if let confirmedOn {
+            logger.info("subscription confirmed", metadata: ["list": "\(confirmedOn)", "subscription": "\(link.subscriptionID)"])
+        }
+        return result
     }
 
     // MARK: Unsubscribe
@@ -193,18 +195,20 @@ public struct SubscriptionService: Sendable {
     public func unsubscribe(token: String, method: ConsentMethod) async throws -> UnsubscribeResult {
         let subscriptionID = try verified(token, .unsubscribe).subscriptionID
         let at = now()
-        return try await store.transaction { [self] tx in
+        // The result, and the list's slug when this call ended the subscription (logged once committed).
+        let (result, endedOn) = try await store.transaction { [store] tx -> (UnsubscribeResult, String?) in
             guard let (subscription, list) = try await store.subscriptions.subscriptionAndList(subscriptionID, in: tx) else {
                 throw SubscriptionServiceError.subscriptionGone
             }
             switch try await store.subscriptions.unsubscribe(subscription, of: list, consent: ConsentEvidence(method: method), at: at, in: tx) {
-            case .unsubscribed:
-                logger.info("subscription ended", metadata: ["list": "\(list.slug)", "subscription": "\(subscriptionID)"])
-                return .unsubscribed(listTitle: list.title)
-            case .alreadyUnsubscribed:
-                return .alreadyUnsubscribed(listTitle: list.title)
+            case .unsubscribed: return (.unsubscribed(listTitle: list.title), list.slug)
+            case .alreadyUnsubscribed: return (.alreadyUnsubscribed(listTitle: list.title), nil)
             }
         }
+        if let endedOn {
+            logger.info("subscription ended", metadata: ["list": "\(endedOn)", "subscription": "\(subscriptionID)"])
+        }
+        return result
     }
 
     /// List-Id (`<slug>.<sender domain>`) and the List-Unsubscribe pair with one-click, plus the
