@@ -2,6 +2,8 @@
 # Refreshes the README's screenshots with headless Chromium (Debian package `chromium`):
 #
 #   docs/screenshots/take.sh      writes docs/screenshots/digest.png and subscribe-page.png
+#   ITSM_BUILD_SCRATCH=.build-release docs/screenshots/take.sh
+#                                 the same with the release binaries of another SwiftPM scratch path
 #
 # It seeds the demo into a scratch folder's database (nothing of ./var is touched), starts
 # itsm-scheduler there on a free loopback port with mail as files, lets the daemon send the
@@ -15,11 +17,13 @@ out="$root/docs/screenshots"
 log() { printf '==> %s\n' "$*" >&2; }
 
 command -v chromium >/dev/null || { echo "chromium is not installed (apt-get install chromium)" >&2; exit 1; }
-log "swift build -c release (itsm-scheduler, itsm)"
-swift build -c release --product itsm-scheduler >/dev/null
-swift build -c release --product itsm >/dev/null
-itsm="$root/.build/release/itsm"
-scheduler="$root/.build/release/itsm-scheduler"
+build_scratch="${ITSM_BUILD_SCRATCH:-.build}"
+log "swift build -c release --scratch-path $build_scratch (itsm-scheduler, itsm)"
+swift build -c release --scratch-path "$build_scratch" --product itsm-scheduler >/dev/null
+swift build -c release --scratch-path "$build_scratch" --product itsm >/dev/null
+bin="$(swift build -c release --scratch-path "$build_scratch" --show-bin-path)"
+itsm="$bin/itsm"
+scheduler="$bin/itsm-scheduler"
 
 scratch="$(mktemp -d)"
 daemon=""
@@ -55,6 +59,6 @@ shoot() {  # shoot FILE WIDTHxHEIGHT URL
     chromium --headless=new --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$scratch/chromium" \
         --window-size="${2/x/,}" --screenshot="$1" "$3" 2>>"$scratch/chromium.log" >/dev/null
 }
-shoot "$out/digest.png" 900x2000 "file://$digest"
+shoot "$out/digest.png" 900x4800 "file://$digest"
 shoot "$out/subscribe-page.png" 900x420 "http://$ITSM_HTTP_BIND/lists/ops-weekly"
 log "wrote $out/digest.png and $out/subscribe-page.png"
