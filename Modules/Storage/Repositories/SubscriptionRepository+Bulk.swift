@@ -166,7 +166,7 @@ extension SubscriptionRepository {
     /// The subscribers of the addresses in `given` (by address key), locked until the transaction
     /// ends (PostgreSQL), by address key. A stored address spelled as given is not parsed again.
     private static func subscribers(_ given: [String: EmailAddress], on db: any SQLDatabase) async throws -> [String: Subscriber] {
-        let rows = try await db.select().column("*").from("subscribers").where("address_key", .in, SQLBind.group(Array(given.keys))).orderBy("address_key").for(.update).all()
+        let rows = try await db.select().column("*").from("subscribers").where("address_key", .in, SQLBind.group(Array(given.keys))).orderBy("address_key").lockingClause(SubscriberRowLock()).all()
         var found: [String: Subscriber] = [:]
         for row in rows {
             let key = try row.string("address_key")

@@ -389,7 +389,7 @@ public struct SubscriptionRepository: Sendable {
 
     static func subscriber(_ key: AddressKey, lock: Bool, on db: any SQLDatabase) async throws -> Subscriber? {
         var query = db.select().column("*").from("subscribers").where("address_key", .equal, SQLBind(key.key))
-        if lock { query = query.for(.update) }
+        if lock { query = query.lockingClause(SubscriberRowLock()) }
         guard let row = try await query.first() else { return nil }
         return try decodeSubscriber(row)
     }
@@ -417,5 +417,21 @@ extension SQLDatabase {
     /// The `n` column of the first row of a `SELECT COUNT(*) AS n` query.
     func count(_ query: SQLQueryString) async throws -> Int {
         Int(try await raw(query).first()?.int64("n") ?? 0)
+    }
+}
+
+/// The lock on a `subscribers` row that a subscribe, an import or an erasure holds while it works on
+/// that person: `FOR NO KEY UPDATE` on PostgreSQL (what SQLite does not need: its write transactions
+/// exclude each other). It serialises those writers as `FOR UPDATE` would, but lets a confirm or
+/// unsubscribe that holds a subscription insert its consent record (whose foreign key takes a KEY
+/// SHARE lock on the subscriber) meanwhile: with `FOR UPDATE` the two took their locks in opposite
+/// orders (subscriber then subscription, subscription then subscriber) and could deadlock.
+struct SubscriberRowLock: SQLExpression {
+    func serialize(to serializer: inout SQLSerializer) {
+        if serializer.dialect.name == "postgresql" {
+            serializer.write("FOR NO KEY UPDATE")
+        } else {
+            SQLLockingClause.update.serialize(to: &serializer)
+        }
     }
 }
