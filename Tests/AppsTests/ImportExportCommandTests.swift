@@ -161,7 +161,7 @@ struct ImportExportCommandTests {
             // A newer export: the old rows again, INC3 fixed, INC4 new.
             let newer = """
                 id,title,impact,urgency,state\r
-                INC1,Mail down,high,high,new\r
+                " INC1 ",Mail down,high,high,new\r
                 INC2,VPN slow,low,medium,new\r
                 INC3,Bad,low,low,new\r
                 INC4,Printer,low,low,new\r
@@ -179,9 +179,10 @@ struct ImportExportCommandTests {
             #expect(try await cli.count("SELECT COUNT(*) FROM imported_records WHERE source = 'import'") == 4)
 
             // Another tool's INC1 is another record; the same ids under --source jira are new there.
-            let other = try await cli.succeed(["import", "incidents", "newer.csv", "--source", "jira"])
+            let other = try await cli.succeed(["import", "incidents", "newer.csv", "--source", " jira"])
             #expect(other.standardOutput == "Imported 5 rows (5 new); rejected 0.\n", "\(other.output)")
             #expect(try await cli.count("SELECT COUNT(*) FROM incidents") == 11)
+            #expect(try await cli.count("SELECT COUNT(*) FROM imported_records WHERE source = 'jira' AND source_id = 'INC1'") == 1)
 
             // Each remembered id points at the record its row became.
             #expect(try await cli.count(

@@ -104,7 +104,7 @@ struct ImportCommand: AsyncParsableCommand {
             let report = CSVImportReport(
                 file: file, format: json ? .json : .text, progress: CSVImportProgress(totalBytes: source.totalBytes), unit: source.unit)
             let job = RecordImport<Record>(
-                store: context.store, source: source, sourceName: self.source, mapping: mapping,
+                store: context.store, source: source, sourceName: self.source.trimmingCharacters(in: .whitespaces), mapping: mapping,
                 references: References(store: context.store, cache: try await ReferenceCache.load(context.store)),
                 report: report, now: context.now, actor: operatorName, timeZone: timeZone
             )

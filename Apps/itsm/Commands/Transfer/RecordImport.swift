@@ -51,7 +51,9 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
                 if fields["time-zone"] == nil { fields["time-zone"] = timeZone ?? "UTC" }
                 do {
                     let record = try await Record.imported(fields, references: references, now: now, by: actor)
-                    built.append((position, fields.text("id"), record))
+                    // The other tool's id as it means it: surrounding blanks are not part of it, and a blank one is none.
+                    let sourceID = fields.text("id").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+                    built.append((position, sourceID, record))
                 } catch where Self.isRowFailure(error) {
                     outcomes.append((position, .rejected(reason: failureMessage(error))))
                 }
