@@ -10,7 +10,7 @@ import Testing
 /// outbox has not yet recorded as sent. It used to be a whole claimed batch (64 per lane, two lanes:
 /// 678 repeated copies over 20 kills in bench/faults/run --only kill9); now each connection waits
 /// for its delivery to be recorded before sending the next, so at most one per connection.
-@Suite("Outbox delivery: the unrecorded window", .serialized, .timeLimit(.minutes(2)))
+@Suite("Outbox delivery: the unrecorded window", .serialized, .timeLimit(.minutes(3)))
 struct DeliveryWindowTests {
     init() throws {
         try Libcurl.initialise()

@@ -5,7 +5,7 @@ import Logging
 import Testing
 
 /// The libcurl transport against a real SMTP server (aiosmtpd) on loopback.
-@Suite("SMTP transport over libcurl", .timeLimit(.minutes(2)))
+@Suite("SMTP transport over libcurl", .timeLimit(.minutes(3)))
 struct SMTPTransportTests {
     init() throws {
         try Libcurl.initialise()

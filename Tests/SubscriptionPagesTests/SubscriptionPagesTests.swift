@@ -10,7 +10,7 @@ import Testing
 @testable import SubscriptionPages
 
 /// The link pages through Hummingbird's router, on a real SQLite store and the real service.
-@Suite("Subscription pages", .timeLimit(.minutes(2)))
+@Suite("Subscription pages", .timeLimit(.minutes(3)))
 struct SubscriptionPagesTests {
     @Test("the subscribe form escapes the list title and carries a labelled input")
     func formEscapesTitle() async throws {
