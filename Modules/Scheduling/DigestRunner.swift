@@ -17,6 +17,9 @@ public struct DigestRunner: Sendable {
     public struct Options: Sendable, Hashable {
         /// Subscribers enqueued per transaction.
         public var batchSize = 500
+        /// How old a digest another list with the same filter built for the same period may be for a
+        /// run to reuse it rather than build its own.
+        public var sharedDigestAge: Duration = .minutes(15)
         /// How long a claim holds without renewal (renewed after every batch).
         public var lease: Duration = .seconds(120)
         /// Attempts before a run is marked failed.
@@ -185,13 +188,34 @@ public struct DigestRunner: Sendable {
         if let stored = run.digest {
             return try JSONDecoder().decode(Digest.self, from: Data(stored.utf8))
         }
-        let period = try reportingPeriod(of: run, list: list)
-        let digest = try await DigestBuilder(store: store, now: now).build(list: list, period: period)
-        SchedulingMetrics.built.increment()
+        var digest: Digest
+        if let shared = try await sharedDigest(for: run, list: list) {
+            digest = shared
+        } else {
+            let period = try reportingPeriod(of: run, list: list)
+            digest = try await DigestBuilder(store: store, now: now).build(list: list, period: period)
+            SchedulingMetrics.built.increment()
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try await store.digestRuns.storeDigest(run.id, digest: String(decoding: try encoder.encode(digest), as: UTF8.self), worker: worker)
         return digest
+    }
+
+    /// A digest another list with the same filter built for the same period within
+    /// `options.sharedDigestAge` (its forecasts and calendars are as of when it was built), with
+    /// this list's name on it; nil when there is none. Lists that select the same stages, services,
+    /// minimum priority and time zone get one build per period between them, not one each.
+    private func sharedDigest(for run: DigestRun, list: MailingList) async throws -> Digest? {
+        let since = now() - options.sharedDigestAge
+        for stored in try await store.digestRuns.digestsBuiltAlike(for: run) {
+            guard var digest = try? JSONDecoder().decode(Digest.self, from: Data(stored.utf8)), digest.generatedAt.instant >= since else { continue }
+            digest.list.slug = list.slug
+            digest.list.title = list.title
+            logger.debug("digest shared with a list of the same filter", metadata: ["run": "\(run.id)", "list": "\(list.slug)"])
+            return digest
+        }
+        return nil
     }
 
     /// The period the run covers, of its recorded kind when the days match one (they do unless

@@ -314,3 +314,55 @@ struct DigestRunnerTests {
         }
     }
 }
+
+@Suite("Digest runs: one build per distinct filter and period")
+struct SharedDigestTests {
+    /// Wed 18 Nov 2026 10:00 in Berlin: inside the week the Monday run reports on.
+    static let inReportedWeek = Instant(secondsSinceEpoch: 1_795_338_000)
+
+    @Test("a list with the same filter reuses the digest another built for the period; a list with another filter builds its own", arguments: StoreEngine.available)
+    func sharedAcrossLists(engine: StoreEngine) async throws {
+        try await withRunnerFixture(engine) { fixture in
+            let store = fixture.store
+            func list(_ slug: String, stages: Set<LifecycleStage>) async throws -> MailingList {
+                try await store.mailingLists.create(try MailingList(
+                    slug: slug, title: "List \(slug)", sender: try ListSender(address: try EmailAddress(parsing: "digest@itsm.example.org")),
+                    digest: try DigestSelection(stages: stages), schedule: "weekly MON 08:00", timeZoneIdentifier: "Europe/Berlin"), at: created)
+            }
+            let twin = try await list("ops-twin", stages: [.operation])
+            _ = try await list("ops-wider", stages: [.operation, .improvement])
+            func incident(_ title: String) async throws {
+                _ = try await store.incidents.create(try Incident(
+                    title: title, impact: .medium, urgency: .medium, at: Self.inReportedWeek, by: "Service desk"))
+            }
+            func stored(_ run: DigestRun) async throws -> Digest {
+                let text = try #require(try await store.digestRuns.get(run.id).digest)
+                return try JSONDecoder().decode(Digest.self, from: Data(text.utf8))
+            }
+            try await incident("Mail down")
+            fixture.clock.set(mondayRun + .minutes(1))
+            let runner = fixture.runner()
+
+            let first = try await stored(try await runner.sendNow(listSlug: "ops-weekly"))
+            // A second incident in the week after the first build: a list that reuses that build does not count it.
+            try await incident("VPN slow")
+            fixture.clock.set(mondayRun + .minutes(2))
+            let twinDigest = try await stored(try await runner.sendNow(listSlug: "ops-twin"))
+            let wider = try await stored(try await runner.sendNow(listSlug: "ops-wider"))
+
+            #expect(first.operation?.opened.current == 1)
+            #expect(twinDigest.operation?.opened.current == 1, "built once for the filter: the twin reuses the first build")
+            #expect(twinDigest.list.slug == "ops-twin" && twinDigest.list.title == twin.title)
+            #expect(twinDigest.generatedAt == first.generatedAt)
+            #expect(wider.operation?.opened.current == 2, "another filter: a build of its own, with both incidents")
+            #expect(wider.improvement != nil)
+
+            // Past the reuse window (15 minutes) a list with the same filter builds afresh.
+            _ = try await list("ops-late", stages: [.operation])
+            fixture.clock.set(mondayRun + .minutes(17))
+            let late = try await stored(try await runner.sendNow(listSlug: "ops-late"))
+            #expect(late.operation?.opened.current == 2)
+            #expect(late.generatedAt.instant == mondayRun + .minutes(17))
+        }
+    }
+}

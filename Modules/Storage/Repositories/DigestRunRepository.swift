@@ -160,6 +160,25 @@ public struct DigestRunRepository: Sendable {
         }
     }
 
+    /// The digests built for other runs of the same period whose lists select the same digest (the
+    /// same lifecycle stages, services, minimum priority and time zone), newest first: what a run
+    /// may reuse instead of building its own (one build per distinct filter and period).
+    public func digestsBuiltAlike(for run: DigestRun, limit: Int = 3) async throws -> [String] {
+        try await database.withSession { db in
+            try await db.raw("""
+                SELECT other.digest FROM digest_runs other
+                JOIN mailing_lists theirs ON theirs.id = other.list_id
+                JOIN mailing_lists mine ON mine.id = \(bind: run.listID)
+                WHERE other.id <> \(bind: run.id) AND other.digest IS NOT NULL
+                  AND other.period_kind = \(bind: run.periodKind)
+                  AND other.first_day = \(bind: run.firstDay.description) AND other.last_day = \(bind: run.lastDay.description)
+                  AND theirs.digest_stages = mine.digest_stages AND theirs.digest_service_ids = mine.digest_service_ids
+                  AND theirs.digest_minimum_priority = mine.digest_minimum_priority AND theirs.time_zone = mine.time_zone
+                ORDER BY other.id DESC LIMIT \(literal: limit)
+                """).all().map { try $0.string("digest") }
+        }
+    }
+
     /// Keeps the built digest with the run, so a resumed fan-out sends the same one.
     public func storeDigest(_ id: Int64, digest: String, worker: String) async throws {
         try await database.withSession { db in
