@@ -222,6 +222,8 @@ struct OutboxService: ServiceLifecycle.Service {
             // Claimed mail not yet on a connection fails as transient and goes back to the queue,
             // so a stop waits only for the transfers in flight (each bounded by the SMTP timeout).
             transport.stopAccepting()
+            // A round whose sent mail cannot be recorded (the database full or gone) gives up soon.
+            worker.delivery.stop()
         }
         await transport.shutdown()
     }

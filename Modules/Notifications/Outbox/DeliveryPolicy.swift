@@ -13,6 +13,10 @@ public struct DeliveryPolicy: Sendable, Hashable {
     public var batchSize: Int
     /// Permanent refusals (5xx at RCPT) after which an address is suppressed and never mailed again.
     public var suppressAfterPermanentFailures: Int
+    /// Once the daemon is stopping, how long a round still retries recording mail it sent (the
+    /// database full or gone) before it gives up: those messages stay claimed and go out again when
+    /// their lease ends, at most one per connection, so that a stop stays bounded.
+    public var recordRetryWhenStopping: Duration = .seconds(10)
 
     public init(
         initialBackoff: Duration = .seconds(60), maximumBackoff: Duration = .hours(1), maximumAge: Duration = .days(2),

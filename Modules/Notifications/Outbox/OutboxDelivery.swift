@@ -25,6 +25,8 @@ public struct OutboxDelivery: Sendable {
     /// A number in 0...1 for backoff jitter; tests fix it.
     public let jitter: @Sendable () -> Double
     public let logger: Logger
+    /// When `stop()` was called (the daemon's graceful shutdown), shared by every copy of this value.
+    private let stopping = StopRequest()
 
     public init(
         outbox: OutboxRepository, transport: any MailTransport, policy: DeliveryPolicy = .init(), workerName: String,
@@ -113,8 +115,16 @@ public struct OutboxDelivery: Sendable {
         }
     }
 
+    /// The daemon is stopping: rounds under way finish, but stop retrying a record that cannot be
+    /// written after `policy.recordRetryWhenStopping` (see `recordSent`).
+    public func stop() {
+        stopping.request()
+    }
+
     /// Marks deliveries sent, retrying a failing write for longer than a lease: giving up here
-    /// would have every one of them sent again once the lease ends.
+    /// would have every one of them sent again once the lease ends. Once the daemon is stopping it
+    /// gives up after `policy.recordRetryWhenStopping`, so that a full disk or a lost database
+    /// cannot hold a stop for the ten minutes of two leases.
     private func recordSent(_ delivered: [(id: Int64, reply: String)]) async throws {
         var wait = Duration.milliseconds(250)
         var waited = Duration.zero
@@ -123,9 +133,11 @@ public struct OutboxDelivery: Sendable {
                 try await outbox.markSent(delivered, at: now())
                 return
             } catch {
-                guard waited < policy.lease * 2 else { throw error }
+                let stopped = stopping.elapsed
+                guard waited < policy.lease * 2, (stopped.map { $0 < policy.recordRetryWhenStopping } ?? true) else { throw error }
                 logger.error("cannot record sent messages; retrying", metadata: ["count": .stringConvertible(delivered.count), "error": .string("\(error)")])
-                try await Task.sleep(for: wait)
+                // Stopping: short waits, so the limit is kept to the second.
+                try await Task.sleep(for: stopped == nil ? wait : min(wait, .seconds(1)))
                 waited += wait
                 wait = min(wait * 2, .seconds(30))
             }
@@ -233,5 +245,20 @@ private final class ResultSlots: Sendable {
 
     func results() -> [DeliveryResult] {
         slots.withLock { $0.map { $0 ?? .failed(DeliveryFailure(kind: .transient, text: "no result")) } }
+    }
+}
+
+/// When a stop was requested, on the monotonic clock (a reference type: every copy of an
+/// `OutboxDelivery` sees the same request).
+private final class StopRequest: Sendable {
+    private let requestedAt = Mutex<ContinuousClock.Instant?>(nil)
+
+    func request() {
+        requestedAt.withLock { $0 = $0 ?? .now }
+    }
+
+    /// How long ago the stop was requested; nil when it was not.
+    var elapsed: Duration? {
+        requestedAt.withLock { $0.map { ContinuousClock.now - $0 } }
     }
 }
