@@ -586,6 +586,10 @@ def scenario_disk_full(options, work, bins, result):
             with open(filler, "wb") as file:
                 file.write(b"\0" * max(0, free - 12 * 1024 * 1024))
             env["ITSM_TESTING_CLOCK_OFFSET_SECONDS"] = str(offset)
+            # A stop is bounded at the SMTP transfer timeout + 15 s; a connection whose delivery cannot
+            # be recorded (no room) holds it that long. 10 s keeps that bound (25 s) inside the 60 s
+            # this harness gives a SIGTERM.
+            env["ITSM_SMTP_TOTAL_TIMEOUT"] = "10"
             daemon = bins.daemon(env, "db-full")
             daemon.wait_for_line(STARTED)
             daemon.wait_for_line("database or disk is full", timeout=180)
@@ -600,6 +604,9 @@ def scenario_disk_full(options, work, bins, result):
             check = database.query("PRAGMA integrity_check")
             state = run_state(database)
             counts = database.outbox()
+            # Mail the server took that could not be recorded as sent (claimed before the disk filled,
+            # delivered after): the only mail that may go out twice once there is room again.
+            unrecorded_when_full = max(0, sink.accepted() - counts["sent"])
             (rows,) = database.query("SELECT COUNT(*) FROM outbox_messages")[0]
             result.check(alive, "sqlite: the daemon died when the database filled")
             result.check(check == [["ok"]], f"sqlite: integrity_check {check}")
@@ -622,8 +629,10 @@ def scenario_disk_full(options, work, bins, result):
             drain(daemon, database, 300)
             result.check(daemon.kill(signal.SIGTERM) == 0, "sqlite: no clean exit on SIGTERM")
             distinct, total, duplicates = delivery_counts(sink)
-            result.figures.update(db_subscribers=subscribers, db_delivered=distinct, db_duplicates=duplicates)
-            result.check(distinct == subscribers and duplicates == 0, f"sqlite: {distinct} delivered, {duplicates} duplicates")
+            result.figures.update(db_subscribers=subscribers, db_delivered=distinct, db_duplicates=duplicates,
+                                  db_unrecorded_when_full=unrecorded_when_full)
+            result.check(distinct == subscribers and duplicates <= unrecorded_when_full,
+                         f"sqlite: {distinct} delivered, {duplicates} duplicates, {unrecorded_when_full} delivered but unrecorded when full")
         finally:
             sink.stop()
     finally:
