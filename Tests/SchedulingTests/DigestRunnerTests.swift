@@ -48,6 +48,18 @@ struct RunnerFixture {
         }
     }
 
+    /// A pass by `worker` (batches of two, catch-up latest) that stops after its second batch,
+    /// its run still claimed: the claim loop's check, then two batches.
+    func tickStoppingAfterTwoBatches(worker: String) async throws -> [DigestRun] {
+        let checks = Mutex(0)
+        return try await runner(worker: worker, batchSize: 2, catchUp: .latest).tick(shouldStop: {
+            checks.withLock { count in
+                count += 1
+                return count > 3
+            }
+        })
+    }
+
     var digestMessages: [OutboxMessage] {
         get async throws { try await store.outbox.list(limit: 10_000).filter { $0.kind == "digest" } }
     }
@@ -102,13 +114,7 @@ struct DigestRunnerTests {
             try await fixture.confirm(5)
             fixture.clock.set(mondayRun)
             // Worker A stops after its second batch of two, as a killed process would between transactions.
-            let batches = Mutex(0)
-            let stopped = try await fixture.runner(worker: "a", batchSize: 2, catchUp: .latest).tick(shouldStop: {
-                batches.withLock { count in
-                    count += 1
-                    return count > 3  // the claim loop's check, then two batches
-                }
-            })
+            let stopped = try await fixture.tickStoppingAfterTwoBatches(worker: "a")
             #expect(stopped.isEmpty)
             let partial = try #require(try await fixture.store.digestRuns.list().first)
             #expect(partial.state == .sending && partial.enqueued == 4 && partial.claimedBy == "a")
@@ -132,13 +138,7 @@ struct DigestRunnerTests {
             fixture.clock.set(mondayRun)
             // Worker A's pass ends after two batches of two with the run still claimed (as when the
             // database goes away and the run cannot be postponed).
-            let batches = Mutex(0)
-            let stopped = try await fixture.runner(worker: "a", batchSize: 2, catchUp: .latest).tick(shouldStop: {
-                batches.withLock { count in
-                    count += 1
-                    return count > 3
-                }
-            })
+            let stopped = try await fixture.tickStoppingAfterTwoBatches(worker: "a")
             #expect(stopped.isEmpty)
             let partial = try #require(try await fixture.store.digestRuns.list().first)
             #expect(partial.claimedBy == "a" && partial.enqueued == 4)
