@@ -137,8 +137,9 @@ public struct OutboxDelivery: Sendable {
                 guard waited < policy.lease * 2, (stopped.map { $0 < policy.recordRetryWhenStopping } ?? true) else { throw error }
                 logger.error("cannot record sent messages; retrying", metadata: ["count": .stringConvertible(delivered.count), "error": .string("\(error)")])
                 // Stopping: short waits, so the limit is kept to the second.
-                try await Task.sleep(for: stopped == nil ? wait : min(wait, .seconds(1)))
-                waited += wait
+                let pause = stopped == nil ? wait : min(wait, .seconds(1))
+                try await Task.sleep(for: pause)
+                waited += pause
                 wait = min(wait * 2, .seconds(30))
             }
         }
