@@ -24,19 +24,31 @@ public struct ImportedRecordRepository: Sendable {
         return found
     }
 
-    /// Remembers that each `sourceID` from `source` became its `recordID` (one statement per few hundred).
+    /// Remembers that each `sourceID` from `source` became its `recordID` (one statement per few hundred,
+    /// in id order); returns the ids another import remembered first, for which nothing was written.
+    ///
+    /// An id remembered by another transaction that has not committed yet makes this wait for it (on
+    /// PostgreSQL; SQLite has one writer at a time). If it commits, the id comes back here and the
+    /// caller's record for it is one too many; if it rolls back, the id is remembered here. In id order,
+    /// so two imports writing the same ids in one statement wait for each other rather than deadlock.
     public func remember(
         kind: RecordKind, source: String, records: [(sourceID: String, recordID: Int64)], at: Instant, in transaction: StorageTransaction
-    ) async throws {
-        for start in stride(from: 0, to: records.count, by: 500) {
+    ) async throws -> Set<String> {
+        let sorted = records.sorted { $0.sourceID < $1.sourceID }
+        var taken: Set<String> = []
+        for start in stride(from: 0, to: sorted.count, by: 500) {
+            let chunk = sorted[start..<min(start + 500, sorted.count)]
             var insert = transaction.db.insert(into: "imported_records")
                 .columns("record_kind", "source", "source_id", "record_id", "imported_at_us")
-            for (sourceID, recordID) in records[start..<min(start + 500, records.count)] {
+            for (sourceID, recordID) in chunk {
                 insert = insert.values(
                     SQLBind(kind.rawValue), SQLBind(source), SQLBind(sourceID), SQLBind(recordID), SQLBind(at.microsecondsSinceEpoch))
             }
-            try await insert.run()
+            let written = try await insert.ignoringConflicts(with: ["record_kind", "source", "source_id"]).returning("source_id").all()
+                .map { try $0.string("source_id") }
+            taken.formUnion(Set(chunk.map(\.sourceID)).subtracting(written))
         }
+        return taken
     }
 }
 

@@ -11,7 +11,9 @@ import Synchronization
 ///
 /// A row's `id` (the other tool's) is remembered with the record it became, under `sourceName`: a
 /// row whose id was imported before from the same source, or earlier in the same file, is not
-/// written again and counts as `already-imported`. Rows without an id are always written.
+/// written again and counts as `already-imported`; so does a row whose id another import of the same
+/// source remembered while this one ran (its record, made here too, goes back with its savepoint).
+/// Rows without an id are always written.
 struct RecordImport<Record: ImportableRecord>: Sendable {
     static var alreadyImported: String { "already-imported" }
 
@@ -39,7 +41,7 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
 
     private func process(_ entries: [ImportEntry], in tx: StorageTransaction) async throws -> [(line: Int, outcome: ImportOutcome)] {
         var outcomes: [(line: Int, outcome: ImportOutcome)] = []
-        var built: [(position: Int, sourceID: String?, record: Record)] = []
+        var built: [Row] = []
         for entry in entries {
             switch entry {
             case let .malformed(position, reason):
@@ -64,8 +66,8 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
         // an id earlier in this batch once that row is written.
         let kind = Record.State.recordKind
         let imported = try await store.importedRecords.recordIDs(kind: kind, source: sourceName, sourceIDs: built.compactMap(\.sourceID), in: tx)
-        var firsts: [(position: Int, sourceID: String?, record: Record)] = []
-        var repeats: [(position: Int, sourceID: String?, record: Record)] = []
+        var firsts: [Row] = []
+        var repeats: [Row] = []
         var inBatch: Set<String> = []
         for row in built {
             if let sourceID = row.sourceID {
@@ -82,40 +84,63 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
         }
 
         let repository = Record.repository(store)
-        /// Inserts the rows' records and remembers their ids.
-        let write: @Sendable ([(position: Int, sourceID: String?, record: Record)], StorageTransaction) async throws -> Void = {
-            [store, sourceName, now] rows, tx in
+        /// Inserts the rows' records and remembers their ids; throws `IDsTakenMeanwhile` when another
+        /// import remembered some of them first, for the caller's savepoint to take the records back.
+        let write: Write = { [store, sourceName, now] rows, tx in
             var remembered: [(sourceID: String, recordID: Int64)] = []
             for row in rows {
                 let id = try await repository.create(row.record, in: tx)
                 if let sourceID = row.sourceID { remembered.append((sourceID, id)) }
             }
-            try await store.importedRecords.remember(kind: kind, source: sourceName, records: remembered, at: now, in: tx)
+            let taken = try await store.importedRecords.remember(kind: kind, source: sourceName, records: remembered, at: now, in: tx)
+            if !taken.isEmpty { throw IDsTakenMeanwhile(sourceIDs: taken) }
         }
         do {
             try await tx.savepoint { tx in try await write(firsts, tx) }
             outcomes += firsts.map { ($0.position, .accepted($0.record.currentState.rawValue)) }
             outcomes += repeats.map { ($0.position, .accepted(Self.alreadyImported)) }
-        } catch where Self.isRowFailure(error) {
+        } catch where Self.isRowFailure(error) || error is IDsTakenMeanwhile {
             // Back at the savepoint, nothing of the batch is written: one by one, in file order, so only
-            // the failing rows go; a repeated id is written by its first row that succeeds.
-            var written: Set<String> = []
-            for row in (firsts + repeats).sorted(by: { $0.position < $1.position }) {
-                if let sourceID = row.sourceID, written.contains(sourceID) {
+            // the failing rows go; a repeated id is written by its first row that succeeds. The ids are
+            // read again first: another import may have remembered some since (and made this fail).
+            let rows = (firsts + repeats).sorted(by: { $0.position < $1.position })
+            var known = Set(try await store.importedRecords.recordIDs(
+                kind: kind, source: sourceName, sourceIDs: Array(Set(rows.compactMap(\.sourceID))), in: tx).keys)
+            for row in rows {
+                if let sourceID = row.sourceID, known.contains(sourceID) {
                     outcomes.append((row.position, .accepted(Self.alreadyImported)))
                     continue
                 }
-                do {
-                    try await tx.savepoint { tx in try await write([row], tx) }
-                    outcomes.append((row.position, .accepted(row.record.currentState.rawValue)))
-                    if let sourceID = row.sourceID { written.insert(sourceID) }
-                } catch where Self.isRowFailure(error) {
-                    outcomes.append((row.position, .rejected(reason: failureMessage(error))))
-                }
+                let outcome = try await writeRow(row, with: write, in: tx)
+                outcomes.append((row.position, outcome))
+                if case .accepted = outcome, let sourceID = row.sourceID { known.insert(sourceID) }
             }
         }
 
         return outcomes
+    }
+
+    private typealias Row = (position: Int, sourceID: String?, record: Record)
+    private typealias Write = @Sendable ([Row], StorageTransaction) async throws -> Void
+
+    /// Writes one row in a savepoint of its own. If it fails, or its id is taken, because another
+    /// import remembered its id meanwhile (the write waited for that import to commit), the row is what
+    /// a re-import makes of it: already-imported.
+    private func writeRow(_ row: Row, with write: Write, in tx: StorageTransaction) async throws -> ImportOutcome {
+        // An id taken and then not found was remembered by a transaction that removed it again: once more.
+        for _ in 1...2 {
+            do {
+                try await tx.savepoint { tx in try await write([row], tx) }
+                return .accepted(row.record.currentState.rawValue)
+            } catch where Self.isRowFailure(error) || error is IDsTakenMeanwhile {
+                guard let sourceID = row.sourceID else { return .rejected(reason: failureMessage(error)) }
+                let imported = try await store.importedRecords.recordIDs(
+                    kind: Record.State.recordKind, source: sourceName, sourceIDs: [sourceID], in: tx)
+                if imported[sourceID] != nil { return .accepted(Self.alreadyImported) }
+                if !(error is IDsTakenMeanwhile) { return .rejected(reason: failureMessage(error)) }
+            }
+        }
+        return .rejected(reason: "id: '\(row.sourceID ?? "")' of source '\(sourceName)' was remembered by another import at the same time, then removed before this one could read it; import the file again")
     }
 
     /// A failure of the row's own data, reported against the row; anything else stops the import.
@@ -130,6 +155,12 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
         default: false
         }
     }
+}
+
+/// Ids another import of the same source remembered after this batch read them: the batch's records
+/// for them would be second copies.
+private struct IDsTakenMeanwhile: Error {
+    let sourceIDs: Set<String>
 }
 
 /// The keys an import ignored, gathered across rows.
