@@ -92,6 +92,19 @@ struct ScratchDatabase: Sendable {
         return try await Self.tool(Self.python, ["-c", script, sqliteFile.path, sql], in: directory)
     }
 
+    /// Starts `psql` running the SQL file `script` on this PostgreSQL database and returns at once, for a
+    /// test that holds a transaction open while a command runs. The password goes in the environment,
+    /// not the arguments, which a timeout's message prints.
+    func startPSQL(script: URL) throws -> ChildProcess {
+        let postgres = try #require(postgres, "psql runs on the PostgreSQL engine only")
+        var components = try #require(URLComponents(string: postgres.url))
+        let password = components.password ?? ""
+        components.password = nil
+        return try ChildProcess(
+            Self.psqlExecutable, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", try #require(components.string), "-f", script.path],
+            in: directory, environment: childEnvironment(["PGPASSWORD": password]))
+    }
+
     /// The versions recorded in `schema_migrations`, ascending.
     func appliedVersions() async throws -> [Int] {
         try await execute("SELECT version FROM schema_migrations ORDER BY version")

@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// Two imports of the same source at once. SQLite serialises writers: one waits for the other's
+/// transaction, then finds its ids. PostgreSQL lets them overlap. Two real imports overlap however the
+/// scheduler has them; the PostgreSQL-only cases force the interleaving instead: the other import is a
+/// `psql` transaction that has remembered an id and not committed, so the import reads no mapping for
+/// that id, writes the row's record, then waits for that transaction at the id's mapping, and the
+/// transaction commits only once somebody waits for it.
+@Suite("itsm import racing another import of the same source")
+struct ImportRaceTests {
+    static let postgres: [Engine] = Engine.available.filter { $0 == .postgres }
+
+    /// Starts the other import's transaction: `sourceID` of `kind`, from the default source, remembered
+    /// as `recordID`. Returns once the mapping is written, uncommitted.
+    static func holdMapping(kind: String, sourceID: String, recordID: Int, in cli: CLISession) async throws -> ChildProcess {
+        let script = cli.directory.appendingPathComponent("hold-\(sourceID).sql")
+        try Data("""
+            BEGIN;
+            INSERT INTO imported_records (record_kind, source, source_id, record_id, imported_at_us)
+                VALUES ('\(kind)', 'import', '\(sourceID)', \(recordID), 0);
+            \\warn holding
+            -- pg_stat_activity is a snapshot per transaction: cleared before each look.
+            DO $$
+            BEGIN
+                FOR attempt IN 1..1200 LOOP
+                    PERFORM pg_stat_clear_snapshot();
+                    IF EXISTS (SELECT 1 FROM pg_stat_activity WHERE pg_backend_pid() = ANY (pg_blocking_pids(pid))) THEN RETURN; END IF;
+                    PERFORM pg_sleep(0.05);
+                END LOOP;
+                RAISE EXCEPTION 'nobody waited for the transaction holding %', '\(sourceID)';
+            END $$;
+            COMMIT;
+
+            """.utf8).write(to: script)
+        let holder = try cli.database.startPSQL(script: script)
+        try await holder.waitForStandardError(containing: "holding")
+        return holder
+    }
+
+    @Test("two imports of the same 1,200 incidents at once: each row new in one and already-imported in the other, no record twice", arguments: Engine.available)
+    func twoImportsAtOnce(engine: Engine) async throws {
+        try await CLISession.with(engine) { cli in
+            let rows = (1...1_200).map { "INC\($0),Incident \($0),low,low\r\n" }.joined()
+            try ImportExportCommandTests.write("id,title,impact,urgency\r\n" + rows, "incidents.csv", in: cli)
+
+            async let first = cli.run(["import", "incidents", "incidents.csv", "--json"])
+            async let second = cli.run(["import", "incidents", "incidents.csv", "--json"])
+            var outcomes: [String: Int] = [:]
+            for result in try await [first, second] {
+                try #require(result.termination == .success, "\(result.output)")
+                let report = try JSONDecoder().decode(RecordImportJSON.self, from: Data(result.standardOutput.utf8))
+                #expect(report.rejected == 0, "\(result.output)")
+                outcomes.merge(report.outcomes, uniquingKeysWith: +)
+            }
+            #expect(outcomes == ["new": 1_200, "already-imported": 1_200])
+            #expect(try await cli.count("SELECT COUNT(*) FROM incidents") == 1_200)
+            #expect(try await cli.count("SELECT COUNT(DISTINCT title) FROM incidents") == 1_200)
+            #expect(try await cli.count("SELECT COUNT(*) FROM imported_records") == 1_200)
+        }
+    }
+
+    @Test("an id another import remembers while the batch waits: counted as already-imported, its record not made twice, the rest imported", arguments: postgres)
+    func idTakenDuringBatch(engine: Engine) async throws {
+        try await CLISession.with(engine) { cli in
+            // The other import's record for INC2 (incident 1).
+            try await cli.succeed(["incidents", "create", "--title", "VPN slow, by the other import", "--impact", "low", "--urgency", "medium"])
+            try ImportExportCommandTests.write("""
+                id,title,impact,urgency\r
+                INC1,Mail down,high,high\r
+                INC2,VPN slow,low,medium\r
+                INC3,Printer jam,low,low\r
+                ,No id,low,low\r
+
+                """, "incidents.csv", in: cli)
+            let holder = try await Self.holdMapping(kind: "incident", sourceID: "INC2", recordID: 1, in: cli)
+
+            async let imported = cli.run(["import", "incidents", "incidents.csv", "--json"])
+            let held = try await holder.waitForExit()
+            let result = try await imported
+            #expect(held == .success, "\(holder.standardError)")
+            try #require(result.termination == .success, "\(result.output)")
+            let report = try JSONDecoder().decode(RecordImportJSON.self, from: Data(result.standardOutput.utf8))
+            #expect(report.outcomes == ["new": 3, "already-imported": 1], "\(result.output)")
+            #expect(report.rejected == 0)
+            #expect(report.committed)
+
+            // 1 of the other import's + INC1, INC3 and the row without an id; INC2 still the other import's.
+            #expect(try await cli.count("SELECT COUNT(*) FROM incidents") == 4)
+            #expect(try await cli.count("SELECT COUNT(*) FROM incidents WHERE title = 'VPN slow'") == 0)
+            #expect(try await cli.count("SELECT COUNT(*) FROM imported_records") == 3)
+            #expect(try await cli.count("SELECT record_id FROM imported_records WHERE source_id = 'INC2'") == 1)
+            #expect(try await cli.count(
+                "SELECT COUNT(*) FROM imported_records r JOIN incidents i ON i.id = r.record_id WHERE r.source_id IN ('INC1', 'INC3') AND i.title IN ('Mail down', 'Printer jam')") == 2)
+        }
+    }
+
+    @Test("an id another import remembers while the rows go one by one: that row counted as already-imported, the others as they would be", arguments: postgres)
+    func idTakenRowByRow(engine: Engine) async throws {
+        try await CLISession.with(engine) { cli in
+            // The other import's record for S3 (service 1).
+            try await cli.succeed(["services", "create", "--name", "Web, by the other import"])
+            // S2 repeats S1's name: the batch fails at S2's insert and goes row by row, where S3 meets the other import.
+            try ImportExportCommandTests.write("id,name\nS1,Mail\nS2,Mail\nS3,Web\n", "services.csv", in: cli)
+            let holder = try await Self.holdMapping(kind: "service", sourceID: "S3", recordID: 1, in: cli)
+
+            async let imported = cli.run(["import", "services", "services.csv", "--json"])
+            let held = try await holder.waitForExit()
+            let result = try await imported
+            #expect(held == .success, "\(holder.standardError)")
+            try #require(result.termination == .success, "\(result.output)")
+            let report = try JSONDecoder().decode(RecordImportJSON.self, from: Data(result.standardOutput.utf8))
+            #expect(report.rejections.map(\.line) == [3], "\(result.output)")
+            #expect(report.outcomes == ["pipeline": 1, "already-imported": 1], "\(result.output)")
+
+            // The other import's service and Mail; no Web of this import's.
+            #expect(try await cli.count("SELECT COUNT(*) FROM services") == 2)
+            #expect(try await cli.count("SELECT COUNT(*) FROM services WHERE name = 'Web'") == 0)
+            #expect(try await cli.count("SELECT record_id FROM imported_records WHERE source_id = 'S3'") == 1)
+            #expect(try await cli.count("SELECT COUNT(*) FROM imported_records") == 2)
+        }
+    }
+}
