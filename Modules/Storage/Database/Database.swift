@@ -12,15 +12,20 @@ public final class Database: Sendable {
     public let engine: Engine
     public let location: DatabaseLocation
     private let pool: any SessionPool
+    /// SQLite: how long one statement waits for another process's lock (`PRAGMA busy_timeout`).
+    private let busyTimeout: Duration
 
-    private init(location: DatabaseLocation, pool: any SessionPool) {
+    private init(location: DatabaseLocation, pool: any SessionPool, busyTimeout: Duration) {
         self.engine = location.engine
         self.location = location
         self.pool = pool
+        self.busyTimeout = busyTimeout
     }
 
     /// Opens (for SQLite: creates) the database. Migrations are applied separately by `Migrator`.
-    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> Database {
+    /// `busyTimeout` is how long a SQLite statement waits for another process's lock before it fails
+    /// (a write transaction tries to begin `sqliteBeginTries` times).
+    public static func open(_ location: DatabaseLocation, logger: Logger, busyTimeout: Duration = .seconds(10)) async throws -> Database {
         switch location {
         case .sqlite(let path):
             let url = URL(fileURLWithPath: path)
@@ -38,7 +43,7 @@ public final class Database: Sendable {
             let source = TunedSQLiteSource(inner: SQLiteConnectionSource(
                 configuration: .init(storage: .file(path: url.path), enableForeignKeys: true),
                 threadPool: threadPool
-            ), readOnly: false)
+            ), readOnly: false, busyTimeout: busyTimeout)
             // One connection: SQLite serialises writers anyway, and one connection makes every
             // session (and so every transaction) exclusive within this process.
             let pool = EventLoopConnectionPool(
@@ -53,11 +58,12 @@ public final class Database: Sendable {
             let readers = EventLoopConnectionPool(
                 source: TunedSQLiteSource(
                     inner: SQLiteConnectionSource(configuration: .init(storage: .file(path: url.path), enableForeignKeys: true), threadPool: readerThreads),
-                    readOnly: true),
+                    readOnly: true, busyTimeout: busyTimeout),
                 maxConnections: 4, requestTimeout: .seconds(60), logger: logger, on: MultiThreadedEventLoopGroup.singleton.any()
             )
             let database = Database(location: location, pool: SQLitePool(
-                pool: pool, threadPool: threadPool, readers: readers, readerThreads: readerThreads, logger: logger))
+                pool: pool, threadPool: threadPool, readers: readers, readerThreads: readerThreads, logger: logger),
+                busyTimeout: busyTimeout)
             // Fail now, with the file's error, rather than at the first query.
             do {
                 _ = try await database.withSession { try await $0.raw("SELECT 1").all() }
@@ -76,7 +82,7 @@ public final class Database: Sendable {
                 maxConnectionsPerEventLoop: max(1, 8 / max(1, loops)), requestTimeout: .seconds(30), pruneInterval: .seconds(60),
                 logger: logger, on: MultiThreadedEventLoopGroup.singleton
             )
-            let database = Database(location: location, pool: PostgresPool(pool: pool, logger: logger))
+            let database = Database(location: location, pool: PostgresPool(pool: pool, logger: logger), busyTimeout: busyTimeout)
             do {
                 _ = try await database.withSession { try await $0.raw("SELECT 1").all() }
             } catch {
@@ -102,7 +108,7 @@ public final class Database: Sendable {
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
     public func transaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let begin = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await withSession { db in try await Self.inTransaction(db, begin: begin, body) }
+        return try await withSession { [busyTimeout] db in try await Self.inTransaction(db, begin: begin, busyTimeout: busyTimeout, body) }
     }
 
     /// Runs `body`, which only reads, in a read session (`withReadSession`) inside one transaction, so
@@ -110,13 +116,13 @@ public final class Database: Sendable {
     /// REPEATABLE READ READ ONLY on PostgreSQL.
     public func readTransaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let begin = engine == .sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-        return try await withReadSession { db in try await Self.inTransaction(db, begin: begin, body) }
+        return try await withReadSession { [busyTimeout] db in try await Self.inTransaction(db, begin: begin, busyTimeout: busyTimeout, body) }
     }
 
     private static func inTransaction<R: Sendable>(
-        _ db: any SQLDatabase, begin: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
+        _ db: any SQLDatabase, begin: String, busyTimeout: Duration, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R
     ) async throws -> R {
-        try await db.raw(SQLQueryString(begin)).run()
+        try await Self.begin(db, begin, busyTimeout: busyTimeout)
         do {
             let result = try await body(db)
             try await db.raw("COMMIT").run()
@@ -126,6 +132,28 @@ public final class Database: Sendable {
             // `OpenConnectionSQLDatabase`): the server dropped the transaction with it.
             try? await db.raw("ROLLBACK").run()
             throw error
+        }
+    }
+
+    /// How many times a SQLite write transaction tries to begin while another process holds the
+    /// write lock, each try waiting out the busy timeout (10 s unless `open` was told otherwise).
+    public static let sqliteBeginTries = 6
+
+    /// Begins a transaction. On SQLite, `BEGIN IMMEDIATE` takes the write lock at once and is the only
+    /// statement of a write transaction that can find the database busy (WAL commits do not wait for
+    /// readers). Another process that commits batch after batch (a file import) can win the lock again
+    /// each time before the waiting side's busy handler wakes, so one `busy_timeout` is not a bound on
+    /// the wait; trying again, up to a minute in all, is safe because nothing of the body has run.
+    private static func begin(_ db: any SQLDatabase, _ begin: String, busyTimeout: Duration) async throws {
+        var tries = 0
+        while true {
+            do {
+                try await db.raw(SQLQueryString(begin)).run()
+                return
+            } catch let error as SQLiteError where error.reason == .busy && begin == "BEGIN IMMEDIATE" {
+                tries += 1
+                if tries >= sqliteBeginTries { throw StorageError.busy(waited: busyTimeout * tries) }
+            }
         }
     }
 
@@ -251,13 +279,15 @@ private struct TunedSQLiteSource: ConnectionPoolSource {
     let inner: SQLiteConnectionSource
     /// `PRAGMA query_only`: the connection refuses to write (the read sessions').
     let readOnly: Bool
+    let busyTimeout: Duration
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        inner.makeConnection(logger: logger, on: eventLoop).flatMap { [readOnly] connection in
+        let milliseconds = busyTimeout.components.seconds * 1_000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        return inner.makeConnection(logger: logger, on: eventLoop).flatMap { [readOnly] connection in
             // WAL lets the CLI read while the daemon writes; busy_timeout waits for the other
             // process's write lock instead of failing at once.
             // busy_timeout first: a reader opened while the writer is busy must wait, not fail.
-            connection.query("PRAGMA busy_timeout = 10000")
+            connection.query("PRAGMA busy_timeout = \(milliseconds)")
                 .flatMap { _ in connection.query("PRAGMA journal_mode = WAL") }
                 .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
                 .flatMap { _ in readOnly ? connection.query("PRAGMA query_only = 1").map { _ in () } : eventLoop.makeSucceededVoidFuture() }

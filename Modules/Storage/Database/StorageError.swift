@@ -13,6 +13,8 @@ public enum StorageError: Error, Hashable, Sendable, CustomStringConvertible {
     case corruptRow(table: String, column: String, value: String)
     /// A reference to another record that does not exist.
     case missingReference(field: String, id: Int64)
+    /// SQLite: another process held the write lock for this long while this one waited to write.
+    case busy(waited: Duration)
 
     public var description: String {
         switch self {
@@ -30,6 +32,14 @@ public enum StorageError: Error, Hashable, Sendable, CustomStringConvertible {
             "\(table).\(column) holds '\(value)', which this version cannot read"
         case let .missingReference(field, id):
             "\(field): no record with id \(id)"
+        case let .busy(waited):
+            "the database is busy: another process kept its write lock for over \(Self.text(waited)) (a long import?); nothing was changed, try again"
         }
+    }
+
+    /// "600 ms", "60 s".
+    private static func text(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return milliseconds < 1_000 ? "\(milliseconds) ms" : "\(milliseconds / 1_000) s"
     }
 }
