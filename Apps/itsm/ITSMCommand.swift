@@ -39,6 +39,13 @@ struct ITSMCommand: AsyncParsableCommand {
                 printError(fullMessage(for: error))
                 exit(withError: ExitCode(2))
             }
+            // A failure no command reported itself (one of a record command's, a migration's):
+            // `error: ...` as `reportingFailures` prints, not ArgumentParser's "Error: <description>",
+            // which for a PostgreSQL error is PostgresNIO's generic sentence.
+            if !(error is ExitCode), exitCode(for: error) == .failure {
+                printError("error: " + failureMessage(error))
+                exit(withError: ExitCode.failure)
+            }
             exit(withError: error)
         }
     }

@@ -71,7 +71,7 @@ struct DoctorReport {
         do {
             status = try await Migrator.status(of: location, logger: logger)
         } catch {
-            add("database", .failed, "\(location): cannot be reached: \(error)")
+            add("database", .failed, "\(location): cannot be reached: \(DatabaseErrorText.describe(error))")
             return
         }
         if status.isNewerThanBinary {

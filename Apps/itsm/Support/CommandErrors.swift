@@ -48,6 +48,6 @@ func failureMessage(_ error: any Error) -> String {
     case let error as CommandFailure:
         return error.message
     default:
-        return String(describing: error)
+        return DatabaseErrorText.describe(error)
     }
 }
