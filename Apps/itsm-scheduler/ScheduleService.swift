@@ -28,7 +28,7 @@ struct ScheduleService: ServiceLifecycle.Service {
                 } catch is CancellationError where Task.isCancelled {
                     break  // the group is stopping: not a failed pass
                 } catch {
-                    logger.error("digest schedule pass failed; the next pass tries again", metadata: ["error": "\(error)"])
+                    logger.error("digest schedule pass failed; the next pass tries again", metadata: ["error": .string(DatabaseErrorText.describe(error))])
                 }
                 guard !stopping.withLock({ $0 }), !Task.isCancelled else { break }
                 // Only the pause is cut short by a shutdown, never a pass.

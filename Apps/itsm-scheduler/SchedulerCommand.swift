@@ -92,7 +92,7 @@ struct SchedulerCommand: AsyncParsableCommand {
         do {
             store = try await Bootstrap.openStore(configuration, logger: logger)
         } catch {
-            logger.critical("cannot open the database: \(error)", metadata: ["database": .string(configuration.database.description)])
+            logger.critical("cannot open the database: \(DatabaseErrorText.describe(error))", metadata: ["database": .string(configuration.database.description)])
             throw ExitCode.failure
         }
 

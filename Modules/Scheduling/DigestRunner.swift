@@ -169,15 +169,16 @@ public struct DigestRunner: Sendable {
             logger.warning("digest run claim lost to another worker; it carries on from the cursor", metadata: metadata)
             return nil
         } catch {
-            metadata["error"] = "\(error)"
+            let reason = DatabaseErrorText.describe(error)
+            metadata["error"] = .string(reason)
             if run.attempts >= options.maximumAttempts {
-                try await store.digestRuns.finish(run.id, state: .failed, error: "\(error)", at: now(), worker: worker)
+                try await store.digestRuns.finish(run.id, state: .failed, error: reason, at: now(), worker: worker)
                 SchedulingMetrics.finished(.failed)
                 logger.error("digest run failed for good", metadata: metadata)
                 return try await store.digestRuns.get(run.id)
             }
             let delay = options.retryDelay * (1 << min(max(run.attempts - 1, 0), 10))
-            try await store.digestRuns.postpone(run.id, until: now() + delay, error: "\(error)", worker: worker)
+            try await store.digestRuns.postpone(run.id, until: now() + delay, error: reason, worker: worker)
             logger.error("digest run failed; it will be retried", metadata: metadata)
             return nil
         }

@@ -135,7 +135,7 @@ public struct OutboxDelivery: Sendable {
             } catch {
                 let stopped = stopping.elapsed
                 guard waited < policy.lease * 2, (stopped.map { $0 < policy.recordRetryWhenStopping } ?? true) else { throw error }
-                logger.error("cannot record sent messages; retrying", metadata: ["count": .stringConvertible(delivered.count), "error": .string("\(error)")])
+                logger.error("cannot record sent messages; retrying", metadata: ["count": .stringConvertible(delivered.count), "error": .string(DatabaseErrorText.describe(error))])
                 // Stopping: short waits, so the limit is kept to the second.
                 let pause = stopped == nil ? wait : min(wait, .seconds(1))
                 try await Task.sleep(for: pause)

@@ -1,5 +1,6 @@
 import Domain
 import Logging
+import Storage
 
 /// Runs delivery rounds until cancelled: back to back while there is work, pausing when idle.
 public struct OutboxWorker: Sendable {
@@ -39,7 +40,7 @@ public struct OutboxWorker: Sendable {
                 return
             } catch {
                 consecutiveErrors += 1
-                delivery.logger.error("outbox delivery round failed", metadata: ["error": .string("\(error)"), "consecutive": .stringConvertible(consecutiveErrors)])
+                delivery.logger.error("outbox delivery round failed", metadata: ["error": .string(DatabaseErrorText.describe(error)), "consecutive": .stringConvertible(consecutiveErrors)])
                 // Back off up to a minute while the database is unreachable.
                 let wait = Duration.seconds(Int64(min(60, 1 << min(consecutiveErrors, 6))))
                 do { try await pause(wait) } catch { return }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Storage
 
 /// Around every route: refuses POSTs from a foreign `Origin`, turns refusals and router errors into
 /// pages, and puts the security headers on every response.
@@ -24,7 +25,7 @@ struct PageGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError where error.status == .contentTooLarge {
             response = PageRefusal.bodyTooLarge(limit: context.maxUploadSize).response
         } catch {
-            logger.error("link page failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            logger.error("link page failed", metadata: ["path": "\(request.uri.path)", "error": .string(DatabaseErrorText.describe(error))])
             response = Page(
                 status: .internalServerError, title: "Something went wrong",
                 body: "<p>The request could not be completed. Nothing needs doing on your side; please try the link again later.</p>"
