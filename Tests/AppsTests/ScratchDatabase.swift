@@ -105,6 +105,33 @@ struct ScratchDatabase: Sendable {
             in: directory, environment: childEnvironment(["PGPASSWORD": password]))
     }
 
+    /// SQLite: as another process would, writes again and again while `table` grows to `rows` rows:
+    /// each time takes the write lock (`BEGIN IMMEDIATE`, waiting with SQLite's own busy handler, which
+    /// polls at most every 100 ms, up to 60 s), reads the count and commits. Returns how many times it
+    /// had the lock before the table was full, and the longest wait for it in milliseconds.
+    func writesWhileGrowing(_ table: String, to rows: Int) async throws -> (writes: Int, longestWaitMilliseconds: Int) {
+        let script = """
+            import sqlite3, sys, time
+            writes, longest = 0, 0
+            while True:
+                connection = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
+                started = time.monotonic()
+                connection.execute("BEGIN IMMEDIATE")
+                waited = int((time.monotonic() - started) * 1000)
+                count = connection.execute("SELECT COUNT(*) FROM " + sys.argv[2]).fetchone()[0]
+                connection.execute("COMMIT")
+                connection.close()
+                if count >= int(sys.argv[3]):
+                    break
+                writes, longest = writes + 1, max(longest, waited)
+            print(writes, longest)
+            """
+        let output = try await Self.tool(Self.python, ["-c", script, sqliteFile.path, table, "\(rows)"], in: directory)
+        let values = output.split(separator: " ").compactMap { Int($0) }
+        try #require(values.count == 2, "python printed '\(output)'")
+        return (values[0], values[1])
+    }
+
     /// The versions recorded in `schema_migrations`, ascending.
     func appliedVersions() async throws -> [Int] {
         try await execute("SELECT version FROM schema_migrations ORDER BY version")

@@ -436,3 +436,32 @@ private func tokenExpiry(_ token: String) -> Int64? {
     guard let data = Data(base64Encoded: base64), data.count == 50 else { return nil }
     return data[10..<18].reduce(Int64(0)) { $0 << 8 | Int64($1) }
 }
+
+/// A long import beside another writer on SQLite, end to end. SQLite has one writer at a time and no
+/// queue: a waiting process polls for the lock at most every 100 ms, and an import that begins its
+/// next batch the moment it commits the last wins nearly every time. The import pauses after each
+/// second of work (`WritePacer`, whose timing `WritePacerTests` checks on a test clock). How long a
+/// single wait lasts depends on the machine's load (with the pauses at most about 1 s on a quiet
+/// machine, 3.1 s once under a parallel build; without them 1.3-5.8 s), so this checks what holds
+/// whatever the load: the other process gets the lock while the import runs, and the import loses
+/// nothing to it.
+@Suite("itsm subscribers import beside another writer", .timeLimit(.minutes(3)))
+struct ImportPacingTests {
+    @Test("on SQLite another process writing again and again during a 40,000-row import gets the lock while it runs, and every row is imported")
+    func otherWriterGetsIn() async throws {
+        try await CLISession.with(.sqlite) { cli in
+            try await cli.succeed(SubscribersCommandTests.createList)
+            let file = cli.directory.appendingPathComponent("big.csv")
+            try SubscribersCommandTests.writeCSV(rows: 40_000, distinct: 40_000, to: file)
+
+            async let imported = cli.run(["subscribers", "import", "ops", "big.csv", "--confirmed", "--reason", "pacing test"])
+            // The other process writes until the import's last batch is in.
+            let (writes, longestWait) = try await cli.database.writesWhileGrowing("subscriptions", to: 40_000)
+            let result = try await imported
+            #expect(result.termination == .success, "\(result.standardError.suffix(2000))")
+            #expect(result.standardOutput.hasSuffix("Imported 40000 rows (40000 confirmed); rejected 0.\n"), "\(result.standardOutput.suffix(300))")
+            #expect(try await cli.count("SELECT COUNT(*) FROM subscriptions WHERE state = 'confirmed'") == 40_000)
+            #expect(writes >= 1, "the other process never got the lock during the import (longest wait \(longestWait) ms)")
+        }
+    }
+}

@@ -10,8 +10,11 @@ enum ImportOutcome {
 /// How a file import writes: the file is read a batch of `batchSize` rows at a time, one
 /// transaction per batch, so a crash loses at most one batch and no transaction grows with the
 /// file; with `allOrNothing` the whole file is one transaction, rolled back if any row was
-/// rejected. The caller writes a batch with savepoints, so a rejected row leaves nothing behind and
-/// the good rows stay, and returns each row's outcome, reported here in line order.
+/// rejected (on SQLite that holds the write lock, and so every other writer, until the end).
+/// On SQLite a long import pauses now and then between batches (`WritePacer`), so other writers
+/// get their turn.
+/// The caller writes a batch with savepoints, so a rejected row leaves nothing behind and the good
+/// rows stay, and returns each row's outcome, reported here in line order.
 enum ImportTransactions {
     static let batchSize = 500
 
@@ -53,7 +56,10 @@ enum ImportTransactions {
                 return false
             }
         }
-        while try await store.transaction({ tx in try await step(tx) }) {}
+        var pacer = WritePacer(engine: store.database.engine)
+        while try await store.transaction({ tx in try await step(tx) }) {
+            try await pacer.afterCommit()
+        }
         return true
     }
 }
