@@ -107,13 +107,15 @@ struct ScratchDatabase: Sendable {
 
     /// SQLite: as another process would, writes again and again while `table` grows to `rows` rows:
     /// each time takes the write lock (`BEGIN IMMEDIATE`, waiting with SQLite's own busy handler, which
-    /// polls at most every 100 ms, up to 60 s), reads the count and commits. Returns how many times it
-    /// had the lock before the table was full, and the longest wait for it in milliseconds.
-    func writesWhileGrowing(_ table: String, to rows: Int) async throws -> (writes: Int, longestWaitMilliseconds: Int) {
+    /// polls at most every 100 ms, up to 60 s), reads the count and commits; stops once the table is
+    /// full or after `seconds`. Returns how many times it had the lock before the table was full, and
+    /// the longest wait for it in milliseconds.
+    func writesWhileGrowing(_ table: String, to rows: Int, seconds: Int = 150) async throws -> (writes: Int, longestWaitMilliseconds: Int) {
         let script = """
             import sqlite3, sys, time
             writes, longest = 0, 0
-            while True:
+            deadline = time.monotonic() + int(sys.argv[4])
+            while time.monotonic() < deadline:
                 connection = sqlite3.connect(sys.argv[1], timeout=60, isolation_level=None)
                 started = time.monotonic()
                 connection.execute("BEGIN IMMEDIATE")
@@ -126,7 +128,8 @@ struct ScratchDatabase: Sendable {
                 writes, longest = writes + 1, max(longest, waited)
             print(writes, longest)
             """
-        let output = try await Self.tool(Self.python, ["-c", script, sqliteFile.path, table, "\(rows)"], in: directory)
+        let output = try await Self.tool(
+            Self.python, ["-c", script, sqliteFile.path, table, "\(rows)", "\(seconds)"], in: directory, timeout: .seconds(seconds + 20))
         let values = output.split(separator: " ").compactMap { Int($0) }
         try #require(values.count == 2, "python printed '\(output)'")
         return (values[0], values[1])
@@ -142,8 +145,8 @@ struct ScratchDatabase: Sendable {
         try await tool(psqlExecutable, ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql], in: URL(fileURLWithPath: "/"))
     }
 
-    private static func tool(_ executable: URL, _ arguments: [String], in directory: URL) async throws -> String {
-        let result = try await run(executable, arguments, in: directory, environment: childEnvironment())
+    private static func tool(_ executable: URL, _ arguments: [String], in directory: URL, timeout: Duration = .seconds(60)) async throws -> String {
+        let result = try await run(executable, arguments, in: directory, environment: childEnvironment(), timeout: timeout)
         guard result.termination == .success else { throw SQLToolFailed(tool: executable.lastPathComponent, result: result) }
         return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
