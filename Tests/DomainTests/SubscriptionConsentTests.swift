@@ -2,9 +2,6 @@ import Foundation
 import Testing
 @testable import Domain
 
-/// 2026-03-02T09:00:00Z.
-private let monday = Instant(secondsSinceEpoch: 1_772_442_000)
-
 private let confirmText = "Send me the Operations weekly digest every Monday."
 
 private func rejectedField(_ make: () throws(DomainError) -> Void) -> String? {

@@ -1,9 +1,6 @@
 import Testing
 @testable import Domain
 
-/// 2026-03-02T09:00:00Z, a Monday morning.
-private let monday = Instant(secondsSinceEpoch: 1_772_442_000)
-
 private func minute(_ minutes: Int64) -> Instant { monday + .minutes(minutes) }
 
 private func stored(in state: SubscriptionState) -> Subscription {
