@@ -144,15 +144,18 @@ public final class Database: Sendable {
     /// readers). Another process that commits batch after batch (a file import) can win the lock again
     /// each time before the waiting side's busy handler wakes, so one `busy_timeout` is not a bound on
     /// the wait; trying again, up to a minute in all, is safe because nothing of the body has run.
+    /// (A deferred `BEGIN`, and PostgreSQL's, never find the database busy.) Each new try is logged,
+    /// so that an operator sees why a write waits.
     private static func begin(_ db: any SQLDatabase, _ begin: String, busyTimeout: Duration) async throws {
-        var tries = 0
-        while true {
+        for tries in 1... {
             do {
                 try await db.raw(SQLQueryString(begin)).run()
                 return
-            } catch let error as SQLiteError where error.reason == .busy && begin == "BEGIN IMMEDIATE" {
-                tries += 1
-                if tries >= sqliteBeginTries { throw StorageError.busy(waited: busyTimeout * tries) }
+            } catch let error as SQLiteError where error.reason == .busy {
+                guard tries < sqliteBeginTries else { throw StorageError.busy(waited: busyTimeout * tries) }
+                db.logger.notice("the database is busy: another process holds its write lock; trying again", metadata: [
+                    "try": "\(tries + 1) of \(sqliteBeginTries)", "waited_ms": "\((busyTimeout * tries).wholeMilliseconds)",
+                ])
             }
         }
     }
@@ -282,7 +285,7 @@ private struct TunedSQLiteSource: ConnectionPoolSource {
     let busyTimeout: Duration
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        let milliseconds = busyTimeout.components.seconds * 1_000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = busyTimeout.wholeMilliseconds
         return inner.makeConnection(logger: logger, on: eventLoop).flatMap { [readOnly] connection in
             // WAL lets the CLI read while the daemon writes; busy_timeout waits for the other
             // process's write lock instead of failing at once.

@@ -39,7 +39,14 @@ public enum StorageError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// "600 ms", "60 s".
     private static func text(_ duration: Duration) -> String {
-        let milliseconds = duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = duration.wholeMilliseconds
         return milliseconds < 1_000 ? "\(milliseconds) ms" : "\(milliseconds / 1_000) s"
+    }
+}
+
+extension Duration {
+    /// The whole milliseconds in this duration.
+    var wholeMilliseconds: Int64 {
+        components.seconds * 1_000 + components.attoseconds / 1_000_000_000_000_000
     }
 }
