@@ -38,6 +38,20 @@ struct ImportRaceTests {
         return holder
     }
 
+    /// Runs `itsm import <command> FILE --json` while `holdMapping` holds `sourceID` of `kind` (as
+    /// `recordID`); returns the import's report once both have ended, each successfully.
+    static func importWhileHolding(
+        _ command: String, _ file: String, kind: String, sourceID: String, recordID: Int, in cli: CLISession
+    ) async throws -> (report: RecordImportJSON, output: String) {
+        let holder = try await holdMapping(kind: kind, sourceID: sourceID, recordID: recordID, in: cli)
+        async let imported = cli.run(["import", command, file, "--json"])
+        let held = try await holder.waitForExit()
+        let result = try await imported
+        #expect(held == .success, "\(holder.standardError)")
+        try #require(result.termination == .success, "\(result.output)")
+        return (try JSONDecoder().decode(RecordImportJSON.self, from: Data(result.standardOutput.utf8)), result.output)
+    }
+
     @Test("two imports of the same 1,200 incidents at once: each row new in one and already-imported in the other, no record twice", arguments: Engine.available)
     func twoImportsAtOnce(engine: Engine) async throws {
         try await CLISession.with(engine) { cli in
@@ -73,15 +87,8 @@ struct ImportRaceTests {
                 ,No id,low,low\r
 
                 """, "incidents.csv", in: cli)
-            let holder = try await Self.holdMapping(kind: "incident", sourceID: "INC2", recordID: 1, in: cli)
-
-            async let imported = cli.run(["import", "incidents", "incidents.csv", "--json"])
-            let held = try await holder.waitForExit()
-            let result = try await imported
-            #expect(held == .success, "\(holder.standardError)")
-            try #require(result.termination == .success, "\(result.output)")
-            let report = try JSONDecoder().decode(RecordImportJSON.self, from: Data(result.standardOutput.utf8))
-            #expect(report.outcomes == ["new": 3, "already-imported": 1], "\(result.output)")
+            let (report, output) = try await Self.importWhileHolding("incidents", "incidents.csv", kind: "incident", sourceID: "INC2", recordID: 1, in: cli)
+            #expect(report.outcomes == ["new": 3, "already-imported": 1], "\(output)")
             #expect(report.rejected == 0)
             #expect(report.committed)
 
@@ -102,16 +109,9 @@ struct ImportRaceTests {
             try await cli.succeed(["services", "create", "--name", "Web, by the other import"])
             // S2 repeats S1's name: the batch fails at S2's insert and goes row by row, where S3 meets the other import.
             try ImportExportCommandTests.write("id,name\nS1,Mail\nS2,Mail\nS3,Web\n", "services.csv", in: cli)
-            let holder = try await Self.holdMapping(kind: "service", sourceID: "S3", recordID: 1, in: cli)
-
-            async let imported = cli.run(["import", "services", "services.csv", "--json"])
-            let held = try await holder.waitForExit()
-            let result = try await imported
-            #expect(held == .success, "\(holder.standardError)")
-            try #require(result.termination == .success, "\(result.output)")
-            let report = try JSONDecoder().decode(RecordImportJSON.self, from: Data(result.standardOutput.utf8))
-            #expect(report.rejections.map(\.line) == [3], "\(result.output)")
-            #expect(report.outcomes == ["pipeline": 1, "already-imported": 1], "\(result.output)")
+            let (report, output) = try await Self.importWhileHolding("services", "services.csv", kind: "service", sourceID: "S3", recordID: 1, in: cli)
+            #expect(report.rejections.map(\.line) == [3], "\(output)")
+            #expect(report.outcomes == ["pipeline": 1, "already-imported": 1], "\(output)")
 
             // The other import's service and Mail; no Web of this import's.
             #expect(try await cli.count("SELECT COUNT(*) FROM services") == 2)

@@ -93,7 +93,7 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
                 if let sourceID = row.sourceID { remembered.append((sourceID, id)) }
             }
             let taken = try await store.importedRecords.remember(kind: kind, source: sourceName, records: remembered, at: now, in: tx)
-            if !taken.isEmpty { throw IDsTakenMeanwhile(sourceIDs: taken) }
+            if !taken.isEmpty { throw IDsTakenMeanwhile() }
         }
         do {
             try await tx.savepoint { tx in try await write(firsts, tx) }
@@ -159,9 +159,7 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
 
 /// Ids another import of the same source remembered after this batch read them: the batch's records
 /// for them would be second copies.
-private struct IDsTakenMeanwhile: Error {
-    let sourceIDs: Set<String>
-}
+private struct IDsTakenMeanwhile: Error {}
 
 /// The keys an import ignored, gathered across rows.
 final class IgnoredKeys: Sendable {
