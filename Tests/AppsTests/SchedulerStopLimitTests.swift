@@ -28,14 +28,19 @@ struct SchedulerStopLimitTests {
 
                 let stopAsked = ContinuousClock.now
                 daemon.send(SIGTERM)
-                let termination = try await daemon.waitForExit(timeout: limit + .seconds(30))
+                let termination = try await daemon.waitForExit(timeout: limit + .seconds(60))
                 let stopTook = ContinuousClock.now - stopAsked
                 #expect(termination == .success, "\(daemon.standardError)")
                 #expect(daemon.standardError.contains("itsm-scheduler stopped"), "\(daemon.standardError)")
                 // Held until the limit (the request never completes), then cancelled and gone.
                 #expect(stopTook >= limit - .milliseconds(500), "the stop took \(stopTook): the held request did not hold it")
-                #expect(stopTook < limit + .seconds(5), "the stop took \(stopTook), beyond the \(limit) limit")
+                // Past the limit only cancellation, closing the database and the exit remain. On a quiet
+                // machine they take under half a second; in the loaded full test run, once 5 s (a CI run
+                // on 2 cores measured 21.01 s). A request that held the stop would hold it until
+                // `waitForExit`'s timeout, so a bound well short of that still tells the two apart.
+                #expect(stopTook < limit + .seconds(15), "the stop took \(stopTook), beyond the \(limit) limit: \(daemon.standardError)")
                 #expect(!daemon.standardError.contains("digest schedule pass failed"), "a pass ran on a closed database: \(daemon.standardError)")
+                print("stop with a held request: exit after \(stopTook)")
                 withExtendedLifetime(held) {}
             }
         }
