@@ -19,20 +19,8 @@ struct SchedulerSubscriptionPolicyTests {
         try await CLISession.with(engine) { cli in
             try await cli.succeed(["lists", "create", "ops", "--title", "Ops", "--sender", "itsm@example.org"])
             try await withSink { sink in
-                /// A daemon whose clock is `offset` seconds ahead; `body` gets its pages once they listen.
                 func withDaemon(offset: Int, _ body: (DaemonHTTP) async throws -> Void) async throws {
-                    let pages = try DaemonHTTP()
-                    let daemon = try cli.startScheduler(sink: sink, clockOffset: offset, Self.settings.merging(["ITSM_HTTP_BIND": pages.bind]) { $1 })
-                    try await daemon.waitForStandardError(containing: pages.listening)
-                    do {
-                        try await body(pages)
-                    } catch {
-                        daemon.send(SIGTERM)
-                        _ = try? await daemon.waitForExit()
-                        throw error
-                    }
-                    daemon.send(SIGTERM)
-                    #expect(try await daemon.waitForExit() == .success, "\(daemon.standardError)")
+                    try await Self.withDaemon(cli, sink: sink, offset: offset, settings: Self.settings, body)
                 }
                 func signUp(_ pages: DaemonHTTP) async throws {
                     let answer = try await pages.post("/lists/ops/subscribe", form: [("email", Self.address), ("name", "Ada")])
@@ -70,7 +58,7 @@ struct SchedulerSubscriptionPolicyTests {
                 let tokens = try Self.confirmTokens(in: try sink.messages())
                 try #require(created.count == tokens.count && !tokens.isEmpty, "\(created), \(tokens)")
                 // Sorted: mail left over when a daemon stopped goes out with the next one's.
-                let expiries = try tokens.map { try #require(Self.expiry($0), "not a link token: \($0)") }
+                let expiries = try tokens.map { try #require(linkTokenExpiry($0), "not a link token: \($0)") }
                 #expect(expiries.sorted() == created.map { $0 + 24 * 3600 }, "72 h would be \(created.map { $0 + 72 * 3600 })")
                 // The newest link, mailed at the sign-up 31 minutes on.
                 let link = tokens[try #require(expiries.indices.max { expiries[$0] < expiries[$1] })]
@@ -92,6 +80,49 @@ struct SchedulerSubscriptionPolicyTests {
         }
     }
 
+    /// The CLI and the daemon read the same settings in a normal set-up; this one gives the CLI a
+    /// shorter lifetime, as when an operator changes it while links are out. Before links carried
+    /// their issue time, the daemon took this link for one made before the sign-up and refused it.
+    @Test("a link the CLI mailed under a 24-hour lifetime confirms an hour later on a daemon left at the default 72 hours", arguments: Engine.available)
+    func linkMailedUnderAnotherLifetime(engine: Engine) async throws {
+        try await CLISession.with(engine) { session in
+            var cli = session
+            cli.environment["ITSM_SUBSCRIPTIONS_CONFIRM_LINK_HOURS"] = "24"
+            try await cli.succeed(["lists", "create", "ops", "--title", "Ops", "--sender", "itsm@example.org"])
+            try await cli.succeed(["subscribers", "add", "ops", Self.address])
+            try await withSink { sink in
+                try await Self.withDaemon(session, sink: sink, offset: 3600) { pages in
+                    try await session.waitForDelivery(of: 1, at: sink)
+                    let link = try #require(try Self.confirmTokens(in: try sink.messages()).first)
+                    let page = try await pages.get("/confirm?token=\(link)")
+                    #expect(page.status == 200 && page.body.contains("Confirm subscription"), "\(page.status): \(page.body)")
+                    let confirmed = try await pages.post("/confirm", form: [("token", link)])
+                    #expect(confirmed.status == 200 && confirmed.body.contains("subscribed to \"Ops\""), "\(confirmed.status): \(confirmed.body)")
+                }
+            }
+            #expect(try await session.database.execute("SELECT state FROM subscriptions") == "confirmed")
+        }
+    }
+
+    /// Runs `body` with the pages of a daemon whose clock is `offset` seconds ahead, once they listen;
+    /// then stops the daemon, which must exit 0.
+    static func withDaemon(
+        _ cli: CLISession, sink: SMTPSink, offset: Int, settings: [String: String] = [:], _ body: (DaemonHTTP) async throws -> Void
+    ) async throws {
+        let pages = try DaemonHTTP()
+        let daemon = try cli.startScheduler(sink: sink, clockOffset: offset, settings.merging(["ITSM_HTTP_BIND": pages.bind]) { $1 })
+        do {
+            try await daemon.waitForStandardError(containing: pages.listening)
+            try await body(pages)
+        } catch {
+            daemon.send(SIGTERM)
+            _ = try? await daemon.waitForExit()
+            throw error
+        }
+        daemon.send(SIGTERM)
+        #expect(try await daemon.waitForExit() == .success, "\(daemon.standardError)")
+    }
+
     /// The confirm tokens in `messages`, each from a confirmation to `address`.
     static func confirmTokens(in messages: [SMTPSink.Message]) throws -> [String] {
         try messages.map { message in
@@ -100,13 +131,5 @@ struct SchedulerSubscriptionPolicyTests {
             let start = try #require(text.range(of: "/confirm?token="), "no confirm link: \(text)")
             return String(text[start.upperBound...].prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         }
-    }
-
-    /// The expiry a link token carries (seconds since the epoch): bytes 10..<18, big-endian, of its base64url.
-    static func expiry(_ token: String) -> Int64? {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), data.count == 50 else { return nil }
-        return data[10..<18].reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 }

@@ -15,6 +15,9 @@ private let confirmExpiry = monday + .hours(72)
 private let goldenUnsubscribe = "AQIAAAAAAAAAKgAAAAAAAAAASHwdGH01iV9xwrga9aYpRIyTkMbhY31wPwnIkeAFZsQ"
 /// Confirm, subscription 42, expiring at `confirmExpiry`, signed with `key`.
 private let goldenConfirm = "AQEAAAAAAAAAKgAAAABpqUYQYAqdcg5LB9iA_fPuStvAlRRBR3YkqeydZuMpu-H3ifA"
+/// Version 2: confirm, subscription 42, expiring at `confirmExpiry`, issued at `monday`, signed with
+/// `key`; the HMAC computed apart with Python's hmac and hashlib.
+private let goldenConfirmV2 = "AgEAAAAAAAAAKgAAAABpqUYQAAZMBs_LhAD84NJ6ICgUCb5yYmYz-SUeaSoKHa5UNQo6u20BU3DY0g"
 
 private let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -94,6 +97,30 @@ struct LinkTokenTests {
         #expect(Array(decoded.prefix(18)) == [0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x2A, 0, 0, 0, 0, 0x69, 0xA9, 0x46, 0x10])
     }
 
+    @Test("golden: a version 2 confirm token adds its issue time in microseconds, big-endian, and gives it back")
+    func goldenConfirmV2Token() throws {
+        let signer = try makeSigner()
+        let token = signer.token(action: .confirm, subscriptionID: 42, expiresAt: confirmExpiry, issuedAt: monday)
+        #expect(token == goldenConfirmV2)
+        #expect(token.count == 78)  // 58 bytes: 19 groups of 3 bytes (76 chars) + 1 byte (2 chars), no padding.
+        let decoded = try bytes(ofBase64URL: token)
+        #expect(decoded.count == 58)
+        // Monday is 1,772,442,000,000,000 µs = 0x00064C06CFCB8400.
+        #expect(Array(decoded.prefix(26)) == [
+            0x02, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x2A, 0, 0, 0, 0, 0x69, 0xA9, 0x46, 0x10,
+            0x00, 0x06, 0x4C, 0x06, 0xCF, 0xCB, 0x84, 0x00,
+        ])
+        let link = try signer.verifiedLink(token, expecting: .confirm, now: monday)
+        #expect(link.subscriptionID == 42 && link.expiresAt == confirmExpiry && link.issuedAt == monday && !link.isExpired)
+        // Version 1 carries no issue time; it still verifies.
+        #expect(try signer.verifiedLink(goldenConfirm, expecting: .confirm, now: monday).issuedAt == nil)
+        // The issue time keeps its microseconds, and any instant round-trips.
+        for issued in [monday + .microseconds(1), Instant(microsecondsSinceEpoch: 0), Instant(microsecondsSinceEpoch: -1)] {
+            let other = signer.token(action: .confirm, subscriptionID: 42, expiresAt: confirmExpiry, issuedAt: issued)
+            #expect(try signer.verifiedLink(other, expecting: .confirm, now: monday).issuedAt == issued)
+        }
+    }
+
     // MARK: Round trips
 
     @Test("a token verifies for its own action and gives back the subscription id", arguments: LinkAction.allCases, [Int64(1), 42, 1_000_000_007, Int64.max])
@@ -144,22 +171,30 @@ struct LinkTokenTests {
 
     // MARK: Tampering
 
-    @Test("every change of any single byte is rejected: the version byte as unknown, any other as a bad signature")
-    func everyByteTamper() throws {
+    @Test("every change of any single byte is rejected: the version byte as unknown (or, made the other known version, as the wrong length), any other as a bad signature", arguments: [(goldenConfirm, 50), (goldenConfirmV2, 58)])
+    func everyByteTamper(_ golden: String, _ length: Int) throws {
         let signer = try makeSigner()
-        let original = try bytes(ofBase64URL: goldenConfirm)
+        let original = try bytes(ofBase64URL: golden)
         var checked = 0
         for position in original.indices {
             for flip in UInt8(1)...UInt8(255) {
                 var tampered = original
                 tampered[position] ^= flip
-                let expected: LinkTokenError = position == 0 ? .unsupportedVersion(0x01 ^ flip) : .badSignature
+                let version = original[0] ^ flip
+                let expected: LinkTokenError = position != 0 ? .badSignature : [1, 2].contains(version) ? .malformed : .unsupportedVersion(version)
                 let got = rejection(base64URL(tampered), .confirm, now: monday, signer: signer)
                 if got != expected { Issue.record("byte \(position) ^ \(flip): \(String(describing: got))") }
                 checked += 1
             }
         }
-        #expect(checked == 50 * 255)
+        #expect(checked == length * 255)
+    }
+
+    @Test("a version 2 token's first 50 bytes relabelled as version 1 are a bad signature: the HMAC covers the version byte")
+    func relabelledVersion() throws {
+        var relabelled = Array(try bytes(ofBase64URL: goldenConfirmV2).prefix(50))
+        relabelled[0] = 1
+        #expect(rejection(base64URL(relabelled), .confirm, signer: try makeSigner()) == .badSignature)
     }
 
     @Test("every change of any single character is rejected")
@@ -183,9 +218,11 @@ struct LinkTokenTests {
     @Test("a token cut short at any length is malformed")
     func truncated() throws {
         let signer = try makeSigner()
-        for length in 0..<goldenConfirm.count {
-            let cut = String(goldenConfirm.prefix(length))
-            #expect(rejection(cut, .confirm, signer: signer) == .malformed, "length \(length)")
+        for golden in [goldenConfirm, goldenConfirmV2] {
+            for length in 0..<golden.count {
+                let cut = String(golden.prefix(length))
+                #expect(rejection(cut, .confirm, signer: signer) == .malformed, "length \(length)")
+            }
         }
     }
 
@@ -211,11 +248,13 @@ struct LinkTokenTests {
         #expect(rejection(String(repeating: "A", count: 200), .unsubscribe, signer: try makeSigner()) == .unsupportedVersion(0))
     }
 
-    @Test("a changed version byte is an unsupported version")
+    @Test("a changed version byte is an unsupported version, or a wrong length for the other known one")
     func versionChanged() throws {
         var tampered = try bytes(ofBase64URL: goldenUnsubscribe)
+        tampered[0] = 3
+        #expect(rejection(base64URL(tampered), .unsubscribe, signer: try makeSigner()) == .unsupportedVersion(3))
         tampered[0] = 2
-        #expect(rejection(base64URL(tampered), .unsubscribe, signer: try makeSigner()) == .unsupportedVersion(2))
+        #expect(rejection(base64URL(tampered), .unsubscribe, signer: try makeSigner()) == .malformed)
     }
 
     // MARK: Action and key
@@ -251,7 +290,7 @@ struct LinkTokenTests {
 
     // MARK: Form
 
-    @Test("tokens use only URL-safe characters and are 67 long", arguments: LinkAction.allCases)
+    @Test("tokens use only URL-safe characters and are 67 long, 78 with an issue time", arguments: LinkAction.allCases)
     func urlSafe(_ action: LinkAction) throws {
         let signer = try makeSigner()
         let allowed = Set(alphabet)
@@ -260,6 +299,9 @@ struct LinkTokenTests {
                 let token = signer.token(action: action, subscriptionID: id, expiresAt: expiry)
                 #expect(token.count == 67)
                 #expect(token.allSatisfy(allowed.contains), "\(token)")
+                let issued = signer.token(action: action, subscriptionID: id, expiresAt: expiry, issuedAt: monday)
+                #expect(issued.count == 78)
+                #expect(issued.allSatisfy(allowed.contains), "\(issued)")
             }
         }
     }

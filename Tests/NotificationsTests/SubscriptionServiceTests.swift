@@ -383,7 +383,7 @@ private func textPart(of bytes: [UInt8]) throws -> String {
 private func confirmToken(in text: String) throws -> String {
     let marker = try #require(text.range(of: "/confirm?token="))
     let token = text[marker.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
-    try #require(token.count == 67)
+    try #require(token.count == 78)
     return String(token)
 }
 
@@ -415,7 +415,7 @@ func withSubscriptionFixture<R>(_ engine: StoreEngine, _ body: (SubscriptionFixt
             at: start)
         let clock = ManualClock(start)
         let service = try SubscriptionService(
-            store: store, signer: try LinkTokenSigner(secretKey: String(repeating: "k", count: 32)),
+            store: store, signer: try LinkTokenSigner(secretKey: SubscriptionFixture.secretKey),
             publicBaseURL: try #require(URL(string: "https://itsm.example.org/")), now: { clock.now }, logger: quietLogger)
         return try await body(SubscriptionFixture(store: store, clock: clock, service: service))
     }

@@ -55,7 +55,7 @@ struct PagesFixture {
             .replacingOccurrences(of: "=3D", with: "=")
         let marker = try #require(text.range(of: "/confirm?token="))
         let token = text[marker.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
-        try #require(token.count == 67)
+        try #require(token.count == 78)
         return String(token)
     }
 

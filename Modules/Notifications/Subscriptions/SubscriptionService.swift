@@ -114,9 +114,10 @@ public struct SubscriptionService: Sendable {
 
     // MARK: Confirm
 
-    /// `<base>/confirm?token=...`, valid for the policy's link lifetime from `at`.
+    /// `<base>/confirm?token=...`, valid for the policy's link lifetime from `at`, and carrying `at`.
     public func confirmLink(subscriptionID: Int64, at: Instant) -> URL {
-        let token = signer.token(action: .confirm, subscriptionID: subscriptionID, expiresAt: at + policy.confirmLinkLifetime)
+        let token = signer.token(
+            action: .confirm, subscriptionID: subscriptionID, expiresAt: at + policy.confirmLinkLifetime, issuedAt: at)
         return link("confirm", token: token)
     }
 
@@ -244,9 +245,13 @@ public struct SubscriptionService: Sendable {
 
     /// A confirm link issued before the subscription's latest subscribe (say, before an unsubscribe
     /// and a new sign-up) must not confirm the new request: only the newest mail's link may.
-    /// The issue time is the expiry less the link lifetime (expiries are whole seconds, hence the 1 s).
+    /// A version 2 link carries its issue time. For a version 1 link (mailed by a build before it),
+    /// the issue time is the expiry less this service's link lifetime (expiries are whole seconds,
+    /// hence the 1 s); that guess is wrong when the lifetime was configured otherwise at the time.
     private func isStale(_ link: VerifiedLink, for subscription: Subscription) -> Bool {
-        guard subscription.state == .pending, let expiresAt = link.expiresAt, let subscribedAt = subscription.subscribedAt else { return false }
+        guard subscription.state == .pending, let subscribedAt = subscription.subscribedAt else { return false }
+        if let issuedAt = link.issuedAt { return subscribedAt > issuedAt }
+        guard let expiresAt = link.expiresAt else { return false }
         return subscribedAt > expiresAt - policy.confirmLinkLifetime + .seconds(1)
     }
 

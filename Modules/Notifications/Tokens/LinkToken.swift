@@ -45,27 +45,34 @@ public enum LinkTokenKeyError: Error, Hashable, Sendable, CustomStringConvertibl
 public struct VerifiedLink: Hashable, Sendable {
     public var subscriptionID: Int64
     public var expiresAt: Instant?
+    /// When the link was made, to the microsecond: version 2 tokens carry it, version 1 tokens do not.
+    public var issuedAt: Instant?
     /// Whether its expiry had passed at the `now` it was checked at (only `signedLink` returns such a link).
     public var isExpired: Bool
 }
 
 /// Signs and checks the tokens in confirm and unsubscribe links.
 ///
-/// A token is base64url (no padding) of 50 bytes: an 18-byte payload, then its full HMAC-SHA256.
+/// A token is base64url (no padding) of a payload, then the payload's full HMAC-SHA256. Version 1
+/// (50 bytes, 67 characters; unsubscribe links) and version 2 (58 bytes, 78 characters; confirm
+/// links) differ in the issue time that version 2 adds:
 ///
-///     version (1) | action (1) | subscription id (8, big-endian) | expiry (8, big-endian) | HMAC (32)
+///     1 | action (1) | subscription id (8, big-endian) | expiry (8, big-endian) | HMAC (32)
+///     2 | action (1) | subscription id (8, big-endian) | expiry (8, big-endian) | issued (8, big-endian) | HMAC (32)
 ///
 /// The expiry is whole seconds since the epoch, 0 for never. A token is valid strictly before its
-/// expiry: at the expiry second itself it has expired.
+/// expiry: at the expiry second itself it has expired. The issue time is microseconds since the
+/// epoch: it tells a confirm link made before the subscription's latest subscribe from a newer one,
+/// whatever link lifetime the program that made it was configured with. Both versions verify.
 public struct LinkTokenSigner: Sendable {
     public static let minimumKeyBytes = 32
     /// How long a confirm link works unless configured otherwise.
     public static let defaultConfirmLifetime: Duration = .hours(72)
-    /// Longer input is refused before decoding; a version 1 token has 67 characters.
+    /// Longer input is refused before decoding; a version 1 token has 67 characters, a version 2 one 78.
     public static let maximumTokenLength = 200
 
-    static let version: UInt8 = 1
-    static let payloadLength = 18
+    /// Payload bytes by version.
+    static let payloadLengths: [UInt8: Int] = [1: 18, 2: 26]
     static let macLength = 32
     /// Tells this key's purpose apart from any other use of the same secret.
     static let keyContext = "itsm-link-token-v1"
@@ -80,15 +87,17 @@ public struct LinkTokenSigner: Sendable {
         self.key = SymmetricKey(data: SHA256.hash(data: Array(Self.keyContext.utf8) + bytes))
     }
 
-    /// A token for `action` on `subscriptionID`, valid until `expiresAt` (nil: for ever).
+    /// A token for `action` on `subscriptionID`, valid until `expiresAt` (nil: for ever); with
+    /// `issuedAt`, a version 2 token that carries it, else a version 1 token.
     ///
     /// The expiry is rounded down to the second, so a link never lives longer than asked; one at or
     /// before 1970-01-01T00:00:01Z is written as 1 (long expired), since 0 means "never".
-    public func token(action: LinkAction, subscriptionID: Int64, expiresAt: Instant?) -> String {
-        var payload: [UInt8] = [Self.version, action.rawValue]
+    public func token(action: LinkAction, subscriptionID: Int64, expiresAt: Instant?, issuedAt: Instant? = nil) -> String {
+        var payload: [UInt8] = [issuedAt == nil ? 1 : 2, action.rawValue]
         payload.append(contentsOf: Self.bigEndianBytes(UInt64(bitPattern: subscriptionID)))
         let expiry: UInt64 = expiresAt.map { UInt64(max($0.secondsSinceEpoch, 1)) } ?? 0
         payload.append(contentsOf: Self.bigEndianBytes(expiry))
+        if let issuedAt { payload.append(contentsOf: Self.bigEndianBytes(UInt64(bitPattern: issuedAt.microsecondsSinceEpoch))) }
         let mac = HMAC<SHA256>.authenticationCode(for: payload, using: key)
         return Base64URL.encode(payload + Array(mac))
     }
@@ -113,10 +122,10 @@ public struct LinkTokenSigner: Sendable {
         guard token.utf8.count <= Self.maximumTokenLength, let bytes = Base64URL.decode(token), !bytes.isEmpty else {
             throw .malformed
         }
-        guard bytes[0] == Self.version else { throw .unsupportedVersion(bytes[0]) }
-        guard bytes.count == Self.payloadLength + Self.macLength else { throw .malformed }
-        let payload = Array(bytes[..<Self.payloadLength])
-        let mac = Array(bytes[Self.payloadLength...])
+        guard let payloadLength = Self.payloadLengths[bytes[0]] else { throw .unsupportedVersion(bytes[0]) }
+        guard bytes.count == payloadLength + Self.macLength else { throw .malformed }
+        let payload = Array(bytes[..<payloadLength])
+        let mac = Array(bytes[payloadLength...])
         guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key) else {
             throw .badSignature
         }
@@ -130,8 +139,9 @@ public struct LinkTokenSigner: Sendable {
             let (micros, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
             if !overflow { expiresAt = Instant(microsecondsSinceEpoch: micros) }
         }
+        let issuedAt = payload.count > 18 ? Instant(microsecondsSinceEpoch: Int64(bitPattern: Self.uint64(payload.dropFirst(18).prefix(8)))) : nil
         let isExpired = expiresAt.map { now >= $0 } ?? false
-        return VerifiedLink(subscriptionID: subscriptionID, expiresAt: expiresAt, isExpired: isExpired)
+        return VerifiedLink(subscriptionID: subscriptionID, expiresAt: expiresAt, issuedAt: issuedAt, isExpired: isExpired)
     }
 
     private static func bigEndianBytes(_ value: UInt64) -> [UInt8] {

@@ -75,12 +75,13 @@ func oneClickUnsubscribeLink(inMail bytes: [UInt8]) throws -> String {
     return String(header.dropFirst().dropLast())
 }
 
-/// The link in `text` that starts with `prefix`, up to the next white space; a token is 67 characters.
+/// The link in `text` that starts with `prefix`, up to the next white space; a confirm link's token
+/// (version 2, with its issue time) is 78 characters, an unsubscribe link's (version 1) 67.
 func linkText(startingWith prefix: String, in text: String) throws -> String {
     let start = try #require(text.range(of: prefix), "no \(prefix) in \(text)")
     let link = String(text[start.lowerBound...].prefix { !$0.isWhitespace })
     let token = link.dropFirst(prefix.count)
-    try #require(token.count == 67 && token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }, "token \(token)")
+    try #require(token.count == (prefix.hasSuffix("/confirm?token=") ? 78 : 67) && token.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }, "token \(token)")
     return link
 }
 
@@ -89,7 +90,7 @@ func hiddenToken(in html: String) throws -> String {
     let marker = "<input type=\"hidden\" name=\"token\" value=\""
     let start = try #require(html.range(of: marker), "no hidden token input in \(html)")
     let value = html[start.upperBound...].prefix { $0 != "\"" }
-    try #require(value.count == 67, "token \(value)")
+    try #require([67, 78].contains(value.count), "token \(value)")
     return String(value)
 }
 

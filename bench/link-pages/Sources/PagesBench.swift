@@ -68,7 +68,7 @@ struct PagesBench: AsyncParsableCommand {
                     let receipt = try await store.subscriptions.subscribe(
                         address: try EmailAddress(parsing: "reader\(index)@example.org"), listID: listID, consent: evidence, at: now)
                     guard let id = receipt.subscription.id else { continue }
-                    confirm += signer.token(action: .confirm, subscriptionID: id, expiresAt: now + .hours(72)) + "\n"
+                    confirm += signer.token(action: .confirm, subscriptionID: id, expiresAt: now + .hours(72), issuedAt: now) + "\n"
                     unsubscribe += signer.token(action: .unsubscribe, subscriptionID: id, expiresAt: nil) + "\n"
                 }
                 try confirm.write(toFile: confirmTokens, atomically: true, encoding: .utf8)
