@@ -84,8 +84,8 @@ public struct ChangeRepository: Sendable {
     let store: RecordStore<Change>
 
     public func create(_ change: Change) async throws -> Change { try await store.create(change) }
-    /// Inserts inside `transaction` (an import's); returns the new id.
-    public func create(_ change: Change, in transaction: StorageTransaction) async throws -> Int64 { try await store.create(change, in: transaction) }
+    /// Inserts several inside `transaction` (an import's batch) in a few statements; returns their ids in order.
+    public func createAll(_ changes: [Change], in transaction: StorageTransaction) async throws -> [Int64] { try await store.createAll(changes, in: transaction) }
     public func save(_ change: Change) async throws -> Change { try await store.save(change) }
     public func get(_ id: Int64) async throws -> Change { try await store.get(id) }
     public func list(_ filter: RecordFilter<ChangeState> = .init()) async throws -> [Change] { try await store.list(filter) }

@@ -35,8 +35,8 @@ public struct ImprovementRepository: Sendable {
     let store: RecordStore<Improvement>
 
     public func create(_ improvement: Improvement) async throws -> Improvement { try await store.create(improvement) }
-    /// Inserts inside `transaction` (an import's); returns the new id.
-    public func create(_ improvement: Improvement, in transaction: StorageTransaction) async throws -> Int64 { try await store.create(improvement, in: transaction) }
+    /// Inserts several inside `transaction` (an import's batch) in a few statements; returns their ids in order.
+    public func createAll(_ improvements: [Improvement], in transaction: StorageTransaction) async throws -> [Int64] { try await store.createAll(improvements, in: transaction) }
     public func save(_ improvement: Improvement) async throws -> Improvement { try await store.save(improvement) }
     public func get(_ id: Int64) async throws -> Improvement { try await store.get(id) }
     public func list(_ filter: RecordFilter<ImprovementState> = .init()) async throws -> [Improvement] { try await store.list(filter) }

@@ -37,8 +37,8 @@ public struct IncidentRepository: Sendable {
     let store: RecordStore<Incident>
 
     public func create(_ incident: Incident) async throws -> Incident { try await store.create(incident) }
-    /// Inserts inside `transaction` (an import's); returns the new id.
-    public func create(_ incident: Incident, in transaction: StorageTransaction) async throws -> Int64 { try await store.create(incident, in: transaction) }
+    /// Inserts several inside `transaction` (an import's batch) in a few statements; returns their ids in order.
+    public func createAll(_ incidents: [Incident], in transaction: StorageTransaction) async throws -> [Int64] { try await store.createAll(incidents, in: transaction) }
     public func save(_ incident: Incident) async throws -> Incident { try await store.save(incident) }
     public func get(_ id: Int64) async throws -> Incident { try await store.get(id) }
     public func list(_ filter: RecordFilter<IncidentState> = .init()) async throws -> [Incident] { try await store.list(filter) }

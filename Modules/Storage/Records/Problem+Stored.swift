@@ -43,8 +43,8 @@ public struct ProblemRepository: Sendable {
     let store: RecordStore<Problem>
 
     public func create(_ problem: Problem) async throws -> Problem { try await store.create(problem) }
-    /// Inserts inside `transaction` (an import's); returns the new id.
-    public func create(_ problem: Problem, in transaction: StorageTransaction) async throws -> Int64 { try await store.create(problem, in: transaction) }
+    /// Inserts several inside `transaction` (an import's batch) in a few statements; returns their ids in order.
+    public func createAll(_ problems: [Problem], in transaction: StorageTransaction) async throws -> [Int64] { try await store.createAll(problems, in: transaction) }
     public func save(_ problem: Problem) async throws -> Problem { try await store.save(problem) }
     public func get(_ id: Int64) async throws -> Problem { try await store.get(id) }
     public func list(_ filter: RecordFilter<ProblemState> = .init()) async throws -> [Problem] { try await store.list(filter) }

@@ -32,8 +32,8 @@ public struct ServiceRepository: Sendable {
     let store: RecordStore<Service>
 
     public func create(_ service: Service) async throws -> Service { try await store.create(service) }
-    /// Inserts inside `transaction` (an import's); returns the new id.
-    public func create(_ service: Service, in transaction: StorageTransaction) async throws -> Int64 { try await store.create(service, in: transaction) }
+    /// Inserts several inside `transaction` (an import's batch) in a few statements; returns their ids in order.
+    public func createAll(_ services: [Service], in transaction: StorageTransaction) async throws -> [Int64] { try await store.createAll(services, in: transaction) }
     public func save(_ service: Service) async throws -> Service { try await store.save(service) }
     public func get(_ id: Int64) async throws -> Service { try await store.get(id) }
     public func list(_ filter: RecordFilter<PortfolioStatus> = .init()) async throws -> [Service] { try await store.list(filter) }

@@ -30,8 +30,8 @@ public struct RequestRepository: Sendable {
     let store: RecordStore<ServiceRequest>
 
     public func create(_ request: ServiceRequest) async throws -> ServiceRequest { try await store.create(request) }
-    /// Inserts inside `transaction` (an import's); returns the new id.
-    public func create(_ request: ServiceRequest, in transaction: StorageTransaction) async throws -> Int64 { try await store.create(request, in: transaction) }
+    /// Inserts several inside `transaction` (an import's batch) in a few statements; returns their ids in order.
+    public func createAll(_ requests: [ServiceRequest], in transaction: StorageTransaction) async throws -> [Int64] { try await store.createAll(requests, in: transaction) }
     public func save(_ request: ServiceRequest) async throws -> ServiceRequest { try await store.save(request) }
     public func get(_ id: Int64) async throws -> ServiceRequest { try await store.get(id) }
     public func list(_ filter: RecordFilter<RequestState> = .init()) async throws -> [ServiceRequest] { try await store.list(filter) }

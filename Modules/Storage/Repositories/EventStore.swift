@@ -11,6 +11,17 @@ enum EventStore {
         try await insert.run()
     }
 
+    /// Appends the new events of several records of one kind, a few multi-row INSERTs for all of them.
+    static func append<S: RecordState>(_ records: [(events: [RecordEvent<S>], recordID: Int64)], on db: any SQLDatabase) async throws {
+        let rows = records.flatMap { record in record.events.filter { $0.id == nil }.map { row($0, recordID: record.recordID) } }
+        // 8 columns: 1,000 rows stay far below both engines' bound-parameter limits.
+        for start in stride(from: 0, to: rows.count, by: 1000) {
+            var insert = db.insert(into: "record_events").columns(columns)
+            for row in rows[start..<min(start + 1000, rows.count)] { insert = insert.values(row) }
+            try await insert.run()
+        }
+    }
+
     /// The columns `row(_:recordID:)` fills, in its order.
     static let columns = ["record_kind", "record_id", "at_us", "actor", "action", "from_state", "to_state", "detail"]
 

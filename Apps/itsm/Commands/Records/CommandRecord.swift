@@ -59,7 +59,7 @@ protocol RecordRepository: Sendable {
     associatedtype Record
     associatedtype State: RecordState
     func create(_ record: Record) async throws -> Record
-    func create(_ record: Record, in transaction: StorageTransaction) async throws -> Int64
+    func createAll(_ records: [Record], in transaction: StorageTransaction) async throws -> [Int64]
     func save(_ record: Record) async throws -> Record
     func get(_ id: Int64) async throws -> Record
     func list(_ filter: RecordFilter<State>) async throws -> [Record]

@@ -87,11 +87,8 @@ struct RecordImport<Record: ImportableRecord>: Sendable {
         /// Inserts the rows' records and remembers their ids; throws `IDsTakenMeanwhile` when another
         /// import remembered some of them first, for the caller's savepoint to take the records back.
         let write: Write = { [store, sourceName, now] rows, tx in
-            var remembered: [(sourceID: String, recordID: Int64)] = []
-            for row in rows {
-                let id = try await repository.create(row.record, in: tx)
-                if let sourceID = row.sourceID { remembered.append((sourceID, id)) }
-            }
+            let ids = try await repository.createAll(rows.map(\.record), in: tx)
+            let remembered = zip(rows, ids).compactMap { row, id in row.sourceID.map { (sourceID: $0, recordID: id) } }
             let taken = try await store.importedRecords.remember(kind: kind, source: sourceName, records: remembered, at: now, in: tx)
             if !taken.isEmpty { throw IDsTakenMeanwhile() }
         }
