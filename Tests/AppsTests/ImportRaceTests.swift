@@ -13,12 +13,23 @@ struct ImportRaceTests {
 
     /// Starts the other import's transaction: `sourceID` of `kind`, from the default source, remembered
     /// as `recordID`. Returns once the mapping is written, uncommitted.
-    static func holdMapping(kind: String, sourceID: String, recordID: Int, in cli: CLISession) async throws -> ChildProcess {
+    ///
+    /// With `then`, once the import waits for the transaction it also remembers `then`, which the
+    /// import has remembered and not committed: a deadlock. This session checks for deadlocks only
+    /// after a minute, the import's after the server's default second, so the server ends the
+    /// import's transaction, and this one then goes on and commits.
+    static func holdMapping(kind: String, sourceID: String, recordID: Int, then: String? = nil, in cli: CLISession) async throws -> ChildProcess {
         let script = cli.directory.appendingPathComponent("hold-\(sourceID).sql")
-        try Data("""
-            BEGIN;
+        let mapping = { (sourceID: String) in
+            """
             INSERT INTO imported_records (record_kind, source, source_id, record_id, imported_at_us)
                 VALUES ('\(kind)', 'import', '\(sourceID)', \(recordID), 0);
+            """
+        }
+        try Data("""
+            \(then == nil ? "" : "SET deadlock_timeout = '60s';")
+            BEGIN;
+            \(mapping(sourceID))
             \\warn holding
             -- pg_stat_activity is a snapshot per transaction: cleared before each look.
             DO $$
@@ -30,6 +41,7 @@ struct ImportRaceTests {
                 END LOOP;
                 RAISE EXCEPTION 'nobody waited for the transaction holding %', '\(sourceID)';
             END $$;
+            \(then.map(mapping) ?? "")
             COMMIT;
 
             """.utf8).write(to: script)
@@ -118,6 +130,32 @@ struct ImportRaceTests {
             #expect(try await cli.count("SELECT COUNT(*) FROM services WHERE name = 'Web'") == 0)
             #expect(try await cli.count("SELECT record_id FROM imported_records WHERE source_id = 'S3'") == 1)
             #expect(try await cli.count("SELECT COUNT(*) FROM imported_records") == 2)
+        }
+    }
+
+    @Test("two imports remembering the same ids in a deadlock: the import the server ends writes its batch again and counts the other's ids as already-imported", arguments: postgres)
+    func deadlockedBatchWrittenAgain(engine: Engine) async throws {
+        try await CLISession.with(engine) { cli in
+            // The other import's record for S1 and S2 (service 1).
+            try await cli.succeed(["services", "create", "--name", "Web, by the other import"])
+            try ImportExportCommandTests.write("id,name\nS1,Mail\nS2,Web\nS3,Print\n", "services.csv", in: cli)
+            // The import remembers S1, then waits at S2, which the other holds; the other then waits at S1.
+            let holder = try await Self.holdMapping(kind: "service", sourceID: "S2", recordID: 1, then: "S1", in: cli)
+            async let imported = cli.run(["import", "services", "services.csv", "--json"])
+            let held = try await holder.waitForExit()
+            let result = try await imported
+            #expect(held == .success, "the other transaction was ended instead: \(holder.standardError)")
+            try #require(result.termination == .success, "\(result.output)")
+            let report = try JSONDecoder().decode(RecordImportJSON.self, from: Data(result.standardOutput.utf8))
+            #expect(report.outcomes == ["pipeline": 1, "already-imported": 2], "\(result.output)")
+            #expect(report.rejected == 0)
+
+            // The other import's service and Print; Mail and Web of this import's went back with the first try.
+            #expect(try await cli.count("SELECT COUNT(*) FROM services") == 2)
+            #expect(try await cli.count("SELECT COUNT(*) FROM services WHERE name IN ('Mail', 'Web')") == 0)
+            #expect(try await cli.count("SELECT COUNT(*) FROM imported_records WHERE record_id = 1") == 2)
+            #expect(try await cli.count(
+                "SELECT COUNT(*) FROM imported_records r JOIN services s ON s.id = r.record_id WHERE r.source_id = 'S3' AND s.name = 'Print'") == 1)
         }
     }
 }

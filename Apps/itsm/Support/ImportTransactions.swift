@@ -12,7 +12,9 @@ enum ImportOutcome {
 /// file; with `allOrNothing` the whole file is one transaction, rolled back if any row was
 /// rejected (on SQLite that holds the write lock, and so every other writer, until the end).
 /// On SQLite a long import pauses now and then between batches (`WritePacer`), so other writers
-/// get their turn.
+/// get their turn. A batch is read before its transaction begins, and written again when the server
+/// ended its transaction for another's sake (`writeTryingAgain`); under `--all-or-nothing` such an
+/// end stops the import with nothing written, and the file can be imported again.
 /// The caller writes a batch with savepoints, so a rejected row leaves nothing behind and the good
 /// rows stay, and returns each row's outcome, reported here in line order.
 enum ImportTransactions {
@@ -29,25 +31,32 @@ enum ImportTransactions {
         next: @escaping @Sendable () throws -> Entry?,
         write: @escaping @Sendable ([Entry], StorageTransaction) async throws -> [(line: Int, outcome: ImportOutcome)]
     ) async throws -> Bool {
-        /// Writes one batch; false once the file is read.
-        let step: @Sendable (StorageTransaction) async throws -> Bool = { tx in
+        /// The next batch of entries; empty once the file is read.
+        let read: @Sendable () throws -> [Entry] = {
             var entries: [Entry] = []
             entries.reserveCapacity(batchSize)
             while entries.count < batchSize, let entry = try next() { entries.append(entry) }
-            guard !entries.isEmpty else { return false }
-            for (line, outcome) in try await write(entries, tx).sorted(by: { $0.line < $1.line }) {
+            return entries
+        }
+        /// Counts a written batch's outcomes, in line order.
+        let record: @Sendable ([(line: Int, outcome: ImportOutcome)]) -> Void = { outcomes in
+            for (line, outcome) in outcomes.sorted(by: { $0.line < $1.line }) {
                 switch outcome {
                 case let .accepted(name): report.accept(name)
                 case let .rejected(reason): report.reject(line: line, reason: reason)
                 }
             }
             report.progress.update(rows: report.accepted + report.rejected, bytes: bytesRead())
-            return entries.count == batchSize
         }
         if allOrNothing {
             do {
                 try await store.transaction { tx in
-                    while try await step(tx) {}
+                    while true {
+                        let entries = try read()
+                        guard !entries.isEmpty else { break }
+                        record(try await write(entries, tx))
+                        guard entries.count == batchSize else { break }
+                    }
                     if report.rejected > 0 { throw RollBack() }
                 }
                 return true
@@ -57,9 +66,31 @@ enum ImportTransactions {
             }
         }
         var pacer = WritePacer(engine: store.database.engine)
-        while try await store.transaction({ tx in try await step(tx) }) {
+        while true {
+            let entries = try read()
+            guard !entries.isEmpty else { return true }
+            record(try await writeTryingAgain { try await store.transaction { tx in try await write(entries, tx) } })
+            guard entries.count == batchSize else { return true }
             try await pacer.afterCommit()
         }
-        return true
+    }
+
+    /// How many times a batch is written before an import gives up because of other writers.
+    static let conflictTries = 5
+
+    /// Runs `transaction` again when another writer's transaction made the server roll it back
+    /// (PostgreSQL: a deadlock, or a serialization failure), up to `conflictTries` times in all. Two
+    /// imports that write the same unique values (service names, ids of the same `--source`) in
+    /// different orders can deadlock; the server then ends one of them, and its batch, written again
+    /// once the other has gone on, finds the other's rows. The batch is read from the file once.
+    static func writeTryingAgain<R>(_ transaction: () async throws -> R) async throws -> R {
+        var tries = 1
+        while true {
+            do {
+                return try await transaction()
+            } catch where error.isTransactionConflict && tries < conflictTries {
+                tries += 1
+            }
+        }
     }
 }

@@ -310,9 +310,15 @@ extension Error {
     /// Whether another transaction's writes made this one fail: a unique key taken meanwhile, or
     /// (PostgreSQL) a deadlock or serialization failure. Trying again, or row by row, can succeed.
     var isConcurrentWriterConflict: Bool {
-        if isUniqueViolation { return true }
-        if let error = self as? PSQLError, let state = error.serverInfo?[.sqlState] { return state == "40P01" || state == "40001" }
-        return false
+        isUniqueViolation || isTransactionConflict
+    }
+
+    /// Whether the server rolled this transaction back because of another one: a deadlock (40P01) or
+    /// a serialization failure (40001), on PostgreSQL; SQLite, one writer at a time, has neither.
+    /// The transaction may succeed when run again.
+    public var isTransactionConflict: Bool {
+        guard let error = self as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40P01" || state == "40001"
     }
 
     /// Whether this is a foreign-key violation on either engine.
