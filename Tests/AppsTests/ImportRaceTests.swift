@@ -6,8 +6,9 @@ import Testing
 /// scheduler has them; the PostgreSQL-only cases force the interleaving instead: the other import is a
 /// `psql` transaction that has remembered an id and not committed, so the import reads no mapping for
 /// that id, writes the row's record, then waits for that transaction at the id's mapping, and the
-/// transaction commits only once somebody waits for it.
-@Suite("itsm import racing another import of the same source")
+/// transaction commits only once somebody waits for it. The last case races two subscriber imports
+/// of the same addresses.
+@Suite("itsm import and itsm subscribers import racing another import of the same rows")
 struct ImportRaceTests {
     static let postgres: [Engine] = Engine.available.filter { $0 == .postgres }
 
@@ -156,6 +157,34 @@ struct ImportRaceTests {
             #expect(try await cli.count("SELECT COUNT(*) FROM imported_records WHERE record_id = 1") == 2)
             #expect(try await cli.count(
                 "SELECT COUNT(*) FROM imported_records r JOIN services s ON s.id = r.record_id WHERE r.source_id = 'S3' AND s.name = 'Print'") == 1)
+        }
+    }
+
+    @Test("two subscriber imports of the same 1,500 addresses at once, one file in reverse order: both exit 0, each address once on the list with one consent trail", arguments: Engine.available)
+    func twoSubscriberImportsAtOnce(engine: Engine) async throws {
+        try await CLISession.with(engine) { cli in
+            try await cli.succeed(["lists", "create", "ops", "--title", "Ops", "--sender", "itsm@example.org"])
+            let rows = (1...1_500).map { "\(SubscriberNumbering.address($0)),Person \($0)" }
+            try ImportExportCommandTests.write((["email,name"] + rows).joined(separator: "\n") + "\n", "forwards.csv", in: cli)
+            try ImportExportCommandTests.write((["email,name"] + rows.reversed()).joined(separator: "\n") + "\n", "backwards.csv", in: cli)
+
+            let arguments = ["--confirmed", "--reason", "race test", "--json"]
+            async let forwards = cli.run(["subscribers", "import", "ops", "forwards.csv"] + arguments)
+            async let backwards = cli.run(["subscribers", "import", "ops", "backwards.csv"] + arguments)
+            var outcomes: [String: Int] = [:]
+            for result in try await [forwards, backwards] {
+                try #require(result.termination == .success, "\(result.output)")
+                let report = try JSONDecoder().decode(ImportJSON.self, from: Data(result.standardOutput.utf8))
+                #expect(report.rejected == 0, "\(result.output)")
+                outcomes.merge(report.outcomes, uniquingKeysWith: +)
+            }
+            #expect(outcomes == ["confirmed": 1_500, "already-confirmed": 1_500])
+            #expect(try await cli.count("SELECT COUNT(*) FROM subscribers") == 1_500)
+            #expect(try await cli.count("SELECT COUNT(*) FROM subscriptions WHERE state = 'confirmed'") == 1_500)
+            // Each import's request is evidence (subscribed, twice per address); the confirmation once,
+            // by the import that found the address new.
+            #expect(try await cli.database.execute("SELECT action, COUNT(*) FROM consent_records GROUP BY action ORDER BY action")
+                == "confirmed|1500\nsubscribed|3000")
         }
     }
 }
