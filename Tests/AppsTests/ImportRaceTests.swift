@@ -18,7 +18,8 @@ struct ImportRaceTests {
     /// With `then`, once the import waits for the transaction it also remembers `then`, which the
     /// import has remembered and not committed: a deadlock. This session checks for deadlocks only
     /// after a minute, the import's after the server's default second, so the server ends the
-    /// import's transaction, and this one then goes on and commits.
+    /// import's transaction, and this one then goes on and commits. `SET deadlock_timeout` needs a
+    /// superuser: `scripts/test` connects as `postgres`.
     static func holdMapping(kind: String, sourceID: String, recordID: Int, then: String? = nil, in cli: CLISession) async throws -> ChildProcess {
         let script = cli.directory.appendingPathComponent("hold-\(sourceID).sql")
         let mapping = { (sourceID: String) in
@@ -160,7 +161,9 @@ struct ImportRaceTests {
         }
     }
 
-    @Test("two subscriber imports of the same 1,500 addresses at once, one file in reverse order: both exit 0, each address once on the list with one consent trail", arguments: Engine.available)
+    /// Whether the two overlap is up to the scheduler (on SQLite they take turns at the write lock);
+    /// what holds either way is checked.
+    @Test("two subscriber imports of the same 1,500 addresses at once, one file in reverse order: both exit 0, each address once on the list, confirmed once", arguments: Engine.available)
     func twoSubscriberImportsAtOnce(engine: Engine) async throws {
         try await CLISession.with(engine) { cli in
             try await cli.succeed(["lists", "create", "ops", "--title", "Ops", "--sender", "itsm@example.org"])

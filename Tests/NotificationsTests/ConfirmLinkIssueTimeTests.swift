@@ -59,6 +59,29 @@ struct ConfirmLinkIssueTimeTests {
         }
     }
 
+    @Test("a new sign-up stamped before the link was mailed (a long import's one instant) still makes the link from before the unsubscribe stale", arguments: StoreEngine.available)
+    func resubscribedWithAnEarlierInstant(engine: StoreEngine) async throws {
+        try await withSubscriptionFixture(engine) { fixture in
+            fixture.clock.set(Self.start + .minutes(10))
+            _ = try await fixture.service.subscribe(listSlug: "ops-weekly", address: "ada@example.org", method: Self.web)
+            let link = try await fixture.tokenFromOutbox()
+            let id = try await fixture.subscriptionID("ada@example.org")
+            fixture.clock.set(Self.start + .minutes(20))
+            _ = try await fixture.service.unsubscribe(token: try unsubscribeToken(fixture.service.unsubscribeLink(subscriptionID: id)), method: Self.web)
+            // An import that began at `start`, before the link was mailed, reaches Ada's row only now.
+            let listID = try #require(try await fixture.store.mailingLists.get(slug: "ops-weekly")?.id)
+            let ada = try EmailAddress(parsing: "ada@example.org")
+            _ = try await fixture.store.transaction { tx in
+                try await fixture.store.subscriptions.subscribe(
+                    address: ada, listID: listID, consent: ConsentEvidence(method: .cli(operator: "olivia", reason: "migration")), at: Self.start, in: tx)
+            }
+            #expect(try await fixture.subscription("ada@example.org").state == .pending)
+            #expect(try await fixture.service.confirmPage(token: link) == ConfirmPreview(status: .invalid, listTitle: nil))
+            await #expect(throws: SubscriptionServiceError.invalidLink) { try await fixture.service.confirm(token: link, method: Self.web) }
+            #expect(try await fixture.subscription("ada@example.org").state == .pending)
+        }
+    }
+
     @Test("a version 1 link, mailed before links carried their issue time, still confirms; after a new sign-up it is refused")
     func versionOneLinks() async throws {
         try await withSubscriptionFixture(.sqlite) { fixture in

@@ -15,7 +15,10 @@ extension SubscribersCommand {
             Each rejected row is reported with its line number and the reason (a bad address, a value \
             in no column, an address twice in the file, a suppressed address...); the good rows are \
             kept, and the command exits 0. With --all-or-nothing any rejected row rolls everything \
-            back, and the command exits 1.
+            back, and the command exits 1. Rows are written in transactions of \(ImportTransactions.batchSize); \
+            one that PostgreSQL ends because of another (a deadlock with another import) is written \
+            again, up to \(ImportTransactions.conflictTries) times (under --all-or-nothing the import \
+            stops instead, with nothing written).
 
             Without --confirmed every new subscriber is pending and is sent a confirmation mail.
 

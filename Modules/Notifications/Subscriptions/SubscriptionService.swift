@@ -243,16 +243,19 @@ public struct SubscriptionService: Sendable {
         subscription.state == .confirmed && !isStale(link, for: subscription)
     }
 
-    /// A confirm link issued before the subscription's latest subscribe (say, before an unsubscribe
-    /// and a new sign-up) must not confirm the new request: only the newest mail's link may.
+    /// A confirm link issued before the subscription's latest sign-up (say, before an unsubscribe and
+    /// a new sign-up) must not confirm the new request: only a link mailed since then may (a resent
+    /// link and the first one of the same sign-up both do).
     /// A version 2 link carries its issue time. For a version 1 link (mailed by a build before it),
     /// the issue time is the expiry less this service's link lifetime (expiries are whole seconds,
     /// hence the 1 s); that guess is wrong when the lifetime was configured otherwise at the time.
+    /// The link is stale if the subscription began after it, or ended after it: a new sign-up may
+    /// carry an instant from before the link (a long import's one instant, taken when it started).
     private func isStale(_ link: VerifiedLink, for subscription: Subscription) -> Bool {
         guard subscription.state == .pending, let subscribedAt = subscription.subscribedAt else { return false }
-        if let issuedAt = link.issuedAt { return subscribedAt > issuedAt }
-        guard let expiresAt = link.expiresAt else { return false }
-        return subscribedAt > expiresAt - policy.confirmLinkLifetime + .seconds(1)
+        guard let issuedAt = link.issuedAt ?? link.expiresAt.map({ $0 - policy.confirmLinkLifetime + .seconds(1) }) else { return false }
+        if subscription.events.contains(where: { $0.to == .unsubscribed && $0.at >= issuedAt }) { return true }
+        return subscribedAt > issuedAt
     }
 
     /// The subscription and its list, or nil when the subscription is gone (erased).

@@ -69,7 +69,7 @@ struct RecordStore<Record: StoredRecord>: Sendable {
 
     /// Inserts several records inside a caller's transaction (an import's batch), with their events
     /// and side-table rows; returns their new ids in the records' order. A few multi-row statements
-    /// write the whole batch, where `create(_:in:)` takes several round trips per record. On a
+    /// write the whole batch, where `create(_:)` takes several round trips per record. On a
     /// failure (a duplicate, a missing reference) nothing says which record failed: the caller goes
     /// back to a savepoint and writes the records one by one to find it.
     func createAll(_ records: [Record], in transaction: StorageTransaction) async throws -> [Int64] {
@@ -100,8 +100,10 @@ struct RecordStore<Record: StoredRecord>: Sendable {
                 for row in chunk { insert = insert.values([SQLBind(Int64(1))] + row.map { SQLBind($0.value) }) }
                 // Both engines number the rows of one INSERT in the order of its VALUES (SQLite's
                 // AUTOINCREMENT and PostgreSQL's identity sequence only count up), but neither promises
-                // the order of the rows RETURNING gives back: so sorted by id, and the first column
-                // (the title or name) checked against the records, row by row.
+                // the order of the rows RETURNING gives back: so sorted by id. That numbering is what
+                // the ids rest on; the first column (the title or name), checked against the records
+                // row by row, is a tripwire that catches an out-of-order numbering only where
+                // neighbouring records' titles differ.
                 let returned = try await insert.returning("id", names[0]).all()
                     .map { (id: try $0.int64("id"), label: try $0.optionalString(names[0])) }
                     .sorted { $0.id < $1.id }
