@@ -11,8 +11,9 @@ struct BulkEnrolmentTests {
     private static let at = Instant(secondsSinceEpoch: 1_772_445_600)  // 2026-03-02 10:00 UTC
     private static let consent = ConsentEvidence(method: .cli(operator: "ops", reason: "migrated from the old tool"))
 
-    /// Fresh addresses (one in mixed case, one already a subscriber of the other list), one already
-    /// on the list, one suppressed (with a bad name too), one hard-bounced, one with a name that is not one line.
+    /// Fresh addresses (one in mixed case, one already a subscriber of the other list), one pending on
+    /// the list already, one suppressed (with a bad name too), one hard-bounced, one with a name that
+    /// is not one line, one confirmed on the list already.
     private static let rows: [(address: String, name: String?)] = [
         ("ada@example.org", "Ada Lovelace"),
         ("Grace@Example.ORG", nil),
@@ -21,6 +22,7 @@ struct BulkEnrolmentTests {
         ("mallory@example.org", "Mallory\r\nMalicious"),  // suppressed: that is the answer, before the name
         ("bounced@example.org", nil),
         ("dora@example.org", "Dora\r\nExplorer"),
+        ("kept@example.org", "Kept"),
     ]
 
     @Test("bulk enrolment writes what one enrol per address writes: subscriptions, events, consent, mails", arguments: StoreEngine.available, [false, true])
@@ -31,8 +33,13 @@ struct BulkEnrolmentTests {
             let results = try await fixture.store.transaction { tx in
                 try await fixture.service.enrolNew(list: list, rows: rows, consent: Self.consent, confirmedByOperator: confirmed, at: Self.at, in: tx)
             }
-            // The address on the list already is left to the one-row path, which the import then takes.
-            #expect(results.map(Self.kind) == ["enrolled", "enrolled", "enrolled", "oneByOne", "refused", "refused", "refused"])
+            // The address pending on the list is left to the one-row path, which the import then takes;
+            // the confirmed one gets its request recorded here.
+            #expect(results.map(Self.kind) == ["enrolled", "enrolled", "enrolled", "oneByOne", "refused", "refused", "refused", "enrolled"])
+            if case let .enrolled(enrolment) = results[7] {
+                #expect(enrolment.effect == .existing(.alreadyConfirmed))
+                #expect(enrolment.subscription.state == .confirmed && !enrolment.confirmationEnqueued)
+            }
             if case let .refused(error) = results[4] {
                 #expect(error as? SubscriptionError == .suppressed(address: "mallory@example.org", source: .admin))
             }
@@ -83,6 +90,10 @@ struct BulkEnrolmentTests {
         #expect(bulk.names["grace@example.org"] == "Grace")  // the existing subscriber's name is kept
         #expect(bulk.subscriptions["mallory@example.org"] == nil && bulk.subscriptions["dora@example.org"] == nil)
         #expect(bulk.subscriptions["bounced@example.org"] == nil)
+        // Confirmed a day before: unchanged, with this request's consent record only.
+        #expect(bulk.subscriptions["kept@example.org"]?.state == "confirmed")
+        #expect(bulk.subscriptions["kept@example.org"]?.version == 2)
+        #expect(bulk.consent["kept@example.org"] == ["subscribed ops-weekly ops"])
         #expect(bulk.mails == (confirmed ? [] : ["ada@example.org", "already@example.org", "grace@example.org", "linus@example.org"]))
     }
 
@@ -100,7 +111,27 @@ struct BulkEnrolmentTests {
         }
     }
 
-    /// The list, with Grace subscribed to the other list, "already" pending on this one, Mallory
+    @Test("an address confirmed on the list and asked for at this instant before (an earlier row of the same import) is left to the one-row path", arguments: StoreEngine.available)
+    func confirmedAskedBefore(engine: StoreEngine) async throws {
+        try await withSubscriptionFixture(engine) { fixture in
+            let list = try await Self.prepare(fixture)
+            let kept = try EmailAddress(parsing: "kept@example.org")
+            _ = try await fixture.store.transaction { tx in
+                try await fixture.service.enrol(list: list, address: kept, name: nil, consent: Self.consent, confirmedByOperator: true, at: Self.at, in: tx)
+            }
+            let results = try await fixture.store.transaction { tx in
+                try await fixture.service.enrolNew(
+                    list: list, rows: [BulkEnrolmentRow(address: kept, name: nil)], consent: Self.consent, confirmedByOperator: true, at: Self.at, in: tx)
+            }
+            #expect(results.map(Self.kind) == ["oneByOne"])
+            // One request recorded at this instant: the first one's.
+            let records = try await fixture.store.consent.records(for: kept).filter { $0.at == Self.at }
+            #expect(records.map(\.action) == [.subscribed])
+        }
+    }
+
+    /// The list, with Grace subscribed to the other list, "already" pending on this one, "kept"
+    /// confirmed on it, Mallory
     /// suppressed and "bounced" past the hard-bounce threshold; the outbox emptied.
     private static func prepare(_ fixture: SubscriptionFixture) async throws -> MailingList {
         let list = try #require(try await fixture.store.mailingLists.get(slug: "ops-weekly"))
@@ -109,6 +140,9 @@ struct BulkEnrolmentTests {
         _ = try await fixture.store.transaction { tx in
             _ = try await fixture.service.enrol(
                 list: open, address: try EmailAddress(parsing: "grace@example.org"), name: "Grace", consent: consent,
+                confirmedByOperator: true, at: earlier, in: tx)
+            _ = try await fixture.service.enrol(
+                list: list, address: try EmailAddress(parsing: "kept@example.org"), name: "Kept", consent: consent,
                 confirmedByOperator: true, at: earlier, in: tx)
             return try await fixture.service.enrol(
                 list: list, address: try EmailAddress(parsing: "already@example.org"), name: "Already", consent: consent,

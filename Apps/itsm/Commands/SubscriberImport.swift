@@ -7,8 +7,9 @@ import Storage
 /// A batch is 500 rows, and the rows of one transaction (`ImportTransactions`; with `allOrNothing`
 /// the whole file is one transaction of many batches).
 /// Its rows are checked in Swift, then the new addresses among them are written together with a few
-/// multi-row statements (`SubscriptionService.enrolNew`) under one savepoint. Addresses already on
-/// the list, and repeats within the batch, go one by one through `enrol` under a savepoint each, as
+/// multi-row statements (`SubscriptionService.enrolNew`) under one savepoint, as are the requests of
+/// addresses confirmed on the list already. Other addresses already on the list (pending, ended),
+/// and repeats within the batch or the file, go one by one through `enrol` under a savepoint each, as
 /// does the whole batch if the bulk write fails (a concurrent writer took an address, say).
 /// Every row carries the import's one instant, which is how a repeated address is recognised
 /// without remembering the file's addresses: its consent record of this instant already exists.

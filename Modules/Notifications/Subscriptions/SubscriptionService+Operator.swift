@@ -69,8 +69,9 @@ extension SubscriptionService {
     /// Adds many addresses to `list` inside `tx`, as `enrol` would one by one, with a few
     /// statements for the whole batch (see `SubscriptionRepository.enrolNew`). The addresses must
     /// be distinct. Each row's result is in order: enrolled (a confirmation mail enqueued unless
-    /// confirmed at once), refused (suppressed, or an invalid name; nothing written), or
-    /// `.oneByOne` for an address that is on the list already, which the caller takes through `enrol`.
+    /// confirmed at once; or, for an address confirmed on the list already, only its request's consent
+    /// record written, as `enrol` does), refused (suppressed, or an invalid name; nothing written), or
+    /// `.oneByOne` for another address on the list already, which the caller takes through `enrol`.
     public func enrolNew(
         list: MailingList, rows: [BulkEnrolmentRow], consent: ConsentEvidence, confirmedByOperator: Bool, at: Instant, in tx: StorageTransaction
     ) async throws -> [BulkEnrolment] {
@@ -88,6 +89,9 @@ extension SubscriptionService {
                 enrolments.append(.refused(SubscriptionError.suppressed(address: row.address.address, source: source)))
             case let .invalid(error):
                 enrolments.append(.refused(error))
+            case let .alreadyConfirmed(subscription, subscriber):
+                enrolments.append(.enrolled(Enrolment(
+                    subscription: subscription, subscriber: subscriber, effect: .existing(.alreadyConfirmed), confirmationEnqueued: false)))
             case let .enrolled(subscription, subscriber):
                 var enrolment = Enrolment(subscription: subscription, subscriber: subscriber, effect: .created, confirmationEnqueued: false)
                 if !confirm, let subscriptionID = subscription.id {

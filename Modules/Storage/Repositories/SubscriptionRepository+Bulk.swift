@@ -16,6 +16,9 @@ public struct BulkEnrolmentRow: Hashable, Sendable {
 public enum BulkEnrolmentResult: Sendable {
     /// A new subscription was written (pending, or confirmed when asked), with its consent records.
     case enrolled(subscription: Subscription, subscriber: Subscriber)
+    /// The address is confirmed on the list already: as `subscribe` does then, only the request's
+    /// consent record was written.
+    case alreadyConfirmed(subscription: Subscription, subscriber: Subscriber)
     /// The address already has a subscription on the list; nothing was written: the caller takes it
     /// through the one-row path (`subscribe`), which knows every existing state.
     case existing
@@ -31,8 +34,11 @@ extension SubscriptionRepository {
     /// few multi-row statements per batch instead of a dozen statements per address.
     ///
     /// The rows must be distinct addresses (compared case-insensitively); at most 1,000 of them.
-    /// Each row gets a result, in order. Only new subscriptions are written here: an address with a
-    /// subscription on the list already comes back `.existing` for the one-row path, and a suppressed
+    /// Each row gets a result, in order. New subscriptions are written here, and for an address
+    /// confirmed on the list already the request's consent record (all `subscribe` writes then);
+    /// an address with another subscription on the list (pending, ended), or one asked for at this
+    /// same instant before (an earlier row of the same import), comes back `.existing` for the
+    /// one-row path, and a suppressed
     /// address or an invalid name is refused (checked in `enrol`'s order: suppression first). When a
     /// concurrent writer got in the way (an address taken meanwhile, a PostgreSQL deadlock) this
     /// throws `StorageError.concurrentUpdate`: the caller rolls the batch back to its savepoint and
@@ -79,6 +85,13 @@ extension SubscriptionRepository {
             }
             if onList.contains(keys[index].key) { results[index] = .existing }
         }
+        // The same evidence for every row: validated once.
+        let records = try (confirm ? [ConsentAction.subscribed, .confirmed] : [.subscribed]).map { action in
+            try ConsentRecord(at: at, action: action, method: consent.method, confirmationText: consent.confirmationText, listSlug: listSlug)
+        }
+        try await confirmedAlready(
+            rows.indices.filter { if case .existing? = results[$0] { true } else { false } }, rows: rows, keys: keys, listID: listID,
+            listSlug: listSlug, request: records[0], at: at, results: &results, on: db)
         let fresh = rows.indices.filter { results[$0] == nil }
         guard !fresh.isEmpty else { return results.map { $0 ?? .existing } }
 
@@ -116,10 +129,6 @@ extension SubscriptionRepository {
 
         var events: [[any SQLExpression]] = []
         var consents: [[any SQLExpression]] = []
-        // The same evidence for every row: validated once.
-        let records = try (confirm ? [ConsentAction.subscribed, .confirmed] : [.subscribed]).map { action in
-            try ConsentRecord(at: at, action: action, method: consent.method, confirmationText: consent.confirmationText, listSlug: listSlug)
-        }
         for entry in built {
             guard let id = ids[entry.subscriber.id] else { throw StorageError.notFound(record: RecordKind.subscription.rawValue, id: 0) }
             events += entry.subscription.events.map { EventStore.row($0, recordID: id) }
@@ -133,6 +142,40 @@ extension SubscriptionRepository {
         try await insertRows(into: "record_events", columns: EventStore.columns, rows: events, on: db)
         try await insertRows(into: ConsentRepository.table, columns: ConsentRepository.columns, rows: consents, on: db)
         return results.map { $0 ?? .existing }
+    }
+
+    /// Of the rows at `indices` (addresses with a subscription on the list), those confirmed already
+    /// get the request's consent record, as `subscribe` writes for them, and `.alreadyConfirmed`.
+    /// Their subscribers are locked in address order, as the new rows' are, then their subscriptions.
+    /// An address asked for at this instant before (a consent record of `at`: an earlier row of the
+    /// same import) stays `.existing`, for the one-row path to report as a repeat.
+    private static func confirmedAlready(
+        _ indices: [Int], rows: [BulkEnrolmentRow], keys: [AddressKey], listID: Int64, listSlug: String, request: ConsentRecord,
+        at: Instant, results: inout [BulkEnrolmentResult?], on db: any SQLDatabase
+    ) async throws {
+        guard !indices.isEmpty else { return }
+        let given = Dictionary(indices.map { (keys[$0].key, rows[$0].address) }, uniquingKeysWith: { first, _ in first })
+        let locked = try await subscribers(given, on: db)
+        let subscriberIDs = locked.values.map(\.id).sorted()
+        guard !subscriberIDs.isEmpty else { return }
+        let subscriptions = try await load(where: {
+            $0.where("list_id", .equal, SQLBind(listID)).where("subscriber_id", .in, SQLBind.group(subscriberIDs))
+        }, on: db)
+        let bySubscriber = Dictionary(subscriptions.map { ($0.subscriberID, $0) }, uniquingKeysWith: { first, _ in first })
+        let askedBefore = Set(try await db.select().column("subscriber_id").from(ConsentRepository.table)
+            .where("subscriber_id", .in, SQLBind.group(subscriberIDs))
+            .where("list_slug", .equal, SQLBind(listSlug))
+            .where("action", .equal, SQLBind(ConsentAction.subscribed.rawValue))
+            .where("at_us", .equal, SQLBind(at.microsecondsSinceEpoch))
+            .all().map { try $0.int64("subscriber_id") })
+        var consents: [[any SQLExpression]] = []
+        for index in indices {
+            guard let subscriber = locked[keys[index].key], let subscription = bySubscriber[subscriber.id], subscription.state == .confirmed,
+                  !askedBefore.contains(subscriber.id) else { continue }
+            results[index] = .alreadyConfirmed(subscription: subscription, subscriber: subscriber)
+            consents.append(ConsentRepository.row(request, subscriberID: subscriber.id))
+        }
+        try await insertRows(into: ConsentRepository.table, columns: ConsentRepository.columns, rows: consents, on: db)
     }
 
     // MARK: Batch statements

@@ -345,7 +345,7 @@ public struct SubscriptionRepository: Sendable {
         return subscription
     }
 
-    private static func load(where filter: (SQLSelectBuilder) -> SQLSelectBuilder, lock: Bool = true, on db: any SQLDatabase) async throws -> [Subscription] {
+    static func load(where filter: (SQLSelectBuilder) -> SQLSelectBuilder, lock: Bool = true, on db: any SQLDatabase) async throws -> [Subscription] {
         var query = filter(db.select().column("*").from(Subscription.table)).orderBy("id")
         if lock { query = query.for(.update) }
         let rows = try await query.all()
