@@ -139,7 +139,8 @@ public struct LinkTokenSigner: Sendable {
             let (micros, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
             if !overflow { expiresAt = Instant(microsecondsSinceEpoch: micros) }
         }
-        let issuedAt = payload.count > 18 ? Instant(microsecondsSinceEpoch: Int64(bitPattern: Self.uint64(payload.dropFirst(18).prefix(8)))) : nil
+        // Version 2 only: the 8 bytes after the expiry.
+        let issuedAt = bytes[0] == 2 ? Instant(microsecondsSinceEpoch: Int64(bitPattern: Self.uint64(payload.dropFirst(18).prefix(8)))) : nil
         let isExpired = expiresAt.map { now >= $0 } ?? false
         return VerifiedLink(subscriptionID: subscriptionID, expiresAt: expiresAt, issuedAt: issuedAt, isExpired: isExpired)
     }

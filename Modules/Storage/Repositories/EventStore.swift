@@ -3,12 +3,9 @@ import SQLKit
 
 /// Reads and appends audit-trail rows in `record_events`; rows are never updated.
 enum EventStore {
+    /// Appends the record's events not stored yet (those without an id).
     static func append<S: RecordState>(_ events: [RecordEvent<S>], recordID: Int64, on db: any SQLDatabase) async throws {
-        let new = events.filter { $0.id == nil }
-        guard !new.isEmpty else { return }
-        var insert = db.insert(into: "record_events").columns(columns)
-        for event in new { insert = insert.values(row(event, recordID: recordID)) }
-        try await insert.run()
+        try await append([(events, recordID)], on: db)
     }
 
     /// Appends the new events of several records of one kind, a few multi-row INSERTs for all of them.

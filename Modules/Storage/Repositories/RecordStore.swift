@@ -14,7 +14,8 @@ protocol StoredRecord: Sendable {
     var id: Int64? { get set }
     var version: Int { get set }
     var events: [RecordEvent<State>] { get }
-    /// The columns to write, except `id` and `version`.
+    /// The columns to write, except `id` and `version`: the same names in the same order for every
+    /// record of a kind (`createAll` writes a batch under the first record's names).
     func columns() throws -> [Column]
     /// Rebuilds the record from its row and its events.
     static func decode(row: any SQLRow, events: [RecordEvent<State>]) throws -> Self
@@ -84,12 +85,6 @@ struct RecordStore<Record: StoredRecord>: Sendable {
         guard let first = records.first else { return [] }
         let rows = try records.map { try $0.columns() }
         let names = rows[0].map(\.name)
-        // Every record of a kind writes the same columns; if one ever did not, one at a time.
-        guard rows.allSatisfy({ $0.map(\.name) == names }) else {
-            var ids: [Int64] = []
-            for record in records { ids.append(try await insert(record, on: db)) }
-            return ids
-        }
         try await checkReferences(of: records, on: db)
         do {
             var ids: [Int64] = []
