@@ -52,6 +52,20 @@ struct ImportRaceTests {
         return holder
     }
 
+    /// The outcomes of imports that ran at once, added up; each must have exited 0 and rejected nothing.
+    static func outcomes<Report: Decodable>(
+        of results: [CommandResult], _ type: Report.Type, _ outcomes: KeyPath<Report, [String: Int]>, rejected: KeyPath<Report, Int>
+    ) throws -> [String: Int] {
+        var total: [String: Int] = [:]
+        for result in results {
+            try #require(result.termination == .success, "\(result.output)")
+            let report = try JSONDecoder().decode(type, from: Data(result.standardOutput.utf8))
+            #expect(report[keyPath: rejected] == 0, "\(result.output)")
+            total.merge(report[keyPath: outcomes], uniquingKeysWith: +)
+        }
+        return total
+    }
+
     /// Runs `itsm import <command> FILE --json` while `holdMapping` holds `sourceID` of `kind` (as
     /// `recordID`); returns the import's report once both have ended, each successfully.
     static func importWhileHolding(
@@ -74,13 +88,7 @@ struct ImportRaceTests {
 
             async let first = cli.run(["import", "incidents", "incidents.csv", "--json"])
             async let second = cli.run(["import", "incidents", "incidents.csv", "--json"])
-            var outcomes: [String: Int] = [:]
-            for result in try await [first, second] {
-                try #require(result.termination == .success, "\(result.output)")
-                let report = try JSONDecoder().decode(RecordImportJSON.self, from: Data(result.standardOutput.utf8))
-                #expect(report.rejected == 0, "\(result.output)")
-                outcomes.merge(report.outcomes, uniquingKeysWith: +)
-            }
+            let outcomes = try Self.outcomes(of: try await [first, second], RecordImportJSON.self, \.outcomes, rejected: \.rejected)
             #expect(outcomes == ["new": 1_200, "already-imported": 1_200])
             #expect(try await cli.count("SELECT COUNT(*) FROM incidents") == 1_200)
             #expect(try await cli.count("SELECT COUNT(DISTINCT title) FROM incidents") == 1_200)
@@ -177,13 +185,7 @@ struct ImportRaceTests {
             let arguments = ["--confirmed", "--reason", "race test", "--json"]
             async let forwards = cli.run(["subscribers", "import", "ops", "forwards.csv"] + arguments, timeout: .seconds(300))
             async let backwards = cli.run(["subscribers", "import", "ops", "backwards.csv"] + arguments, timeout: .seconds(300))
-            var outcomes: [String: Int] = [:]
-            for result in try await [forwards, backwards] {
-                try #require(result.termination == .success, "\(result.output)")
-                let report = try JSONDecoder().decode(ImportJSON.self, from: Data(result.standardOutput.utf8))
-                #expect(report.rejected == 0, "\(result.output)")
-                outcomes.merge(report.outcomes, uniquingKeysWith: +)
-            }
+            let outcomes = try Self.outcomes(of: try await [forwards, backwards], ImportJSON.self, \.outcomes, rejected: \.rejected)
             #expect(outcomes == ["confirmed": 300, "already-confirmed": 300])
             #expect(try await cli.count("SELECT COUNT(*) FROM subscribers") == 300)
             #expect(try await cli.count("SELECT COUNT(*) FROM subscriptions WHERE state = 'confirmed'") == 300)

@@ -61,11 +61,14 @@ func outboxDelivery(
 }
 
 /// Runs `body` with an SMTP transport to loopback `port`, shut down afterwards whatever happens.
-func withSMTPTransport<R>(port: Int, connections: Int, _ body: (SMTPTransport) async throws -> R) async throws -> R {
+func withSMTPTransport<R>(
+    port: Int, connections: Int, connectTimeout: Duration = .seconds(5), totalTimeout: Duration = .seconds(30), logger: Logger = outboxLogger,
+    _ body: (SMTPTransport) async throws -> R
+) async throws -> R {
     let url = try #require(URL(string: "smtp://127.0.0.1:\(port)"))
     let transport = try SMTPTransport(
-        settings: SMTPSettings(url: url, connectTimeout: .seconds(5), totalTimeout: .seconds(30), connections: connections),
-        logger: outboxLogger)
+        settings: SMTPSettings(url: url, connectTimeout: connectTimeout, totalTimeout: totalTimeout, connections: connections),
+        logger: logger)
     do {
         let result = try await body(transport)
         await transport.shutdown()

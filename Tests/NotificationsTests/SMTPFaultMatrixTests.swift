@@ -188,15 +188,5 @@ private func faultDelivery(_ store: Store, _ transport: any MailTransport, _ clo
 
 /// Two connections; a stalled server is given up on after two seconds.
 private func withFaultTransport<R>(port: Int, _ body: (SMTPTransport) async throws -> R) async throws -> R {
-    let url = try #require(URL(string: "smtp://127.0.0.1:\(port)"))
-    let transport = try SMTPTransport(
-        settings: SMTPSettings(url: url, connectTimeout: .seconds(2), totalTimeout: .seconds(2), connections: 2), logger: faultLogger)
-    do {
-        let result = try await body(transport)
-        await transport.shutdown()
-        return result
-    } catch {
-        await transport.shutdown()
-        throw error
-    }
+    try await withSMTPTransport(port: port, connections: 2, connectTimeout: .seconds(2), totalTimeout: .seconds(2), logger: faultLogger, body)
 }
